@@ -41,6 +41,19 @@ export interface ServerTransaction {
   dispose(): void;
 }
 
+/** Per-transaction choices the core makes when it creates a server transaction. */
+export interface ServerTransactionOptions {
+  /**
+   * RFC 3261 §17.2.1: send 100 Trying after 200 ms unless the TU has responded by then. Off by
+   * default because the core already sends 100 Trying statelessly for new INVITEs.
+   */
+  autoTrying?: boolean;
+  /** INVITE: timer H fired without an ACK for the non-2xx final (§17.2.1). */
+  onTimeout?(): void;
+  /** A retransmission (timer G, or a re-sent response) could not be sent; the transaction is Terminated. */
+  onTransportError?(error: Error): void;
+}
+
 /** Upcalls from the transaction layer to the core (the "TU"). */
 export interface TransactionLayerUser {
   /**
