@@ -1,3 +1,4 @@
+import { splitCommaList } from '../message/comma-list';
 import { SipRequest, type SipResponse } from '../message/sip-message';
 import type { Endpoint, Source } from '../transport/types';
 import { ClientTransactionBase } from './client-transaction';
@@ -144,7 +145,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
     const invite = this.request;
     const ack = new SipRequest('ACK', invite.uri);
     const topVia = invite.get('via');
-    if (topVia !== undefined) ack.append('Via', firstViaOfLine(topVia));
+    if (topVia !== undefined) ack.append('Via', splitCommaList(topVia)[0]);
     for (const route of invite.getAll('route')) ack.append('Route', route);
     ack.append('Max-Forwards', '70');
     ack.append('From', invite.get('from') ?? '');
@@ -154,20 +155,6 @@ export class InviteClientTransaction extends ClientTransactionBase {
     ack.append('Content-Length', '0');
     return ack;
   }
-}
-
-/**
- * The first entry of a Via header line that may hold several comma-separated values.
- * Commas only appear inside a Via value within quoted parameter values, which this skips.
- */
-export function firstViaOfLine(line: string): string {
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 0x22 /* " */) quoted = !quoted;
-    else if (c === 0x2c /* , */ && !quoted) return line.slice(0, i).trim();
-  }
-  return line;
 }
 
 function cseqNumber(cseq: string | undefined): string {
