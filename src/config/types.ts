@@ -1,0 +1,93 @@
+import type { LogLevel } from '../logger';
+import type { HostPort, ListenAddress } from './addresses';
+
+/** How a policy picks an orbit: the lowest free one, or the next free one after the last used. */
+export type OrbitAllocation = 'first' | 'next';
+
+export type FallbackConfig =
+  | { readonly action: 'hangup' }
+  | { readonly action: 'forward'; readonly uri: string }
+  | { readonly action: 'repark'; readonly maxTimes: number };
+
+export interface PolicyConfig {
+  readonly name: string;
+  readonly allowCallPark: boolean;
+  /** Identity patterns (`sip:1*@*`); `*` matches any run of characters. */
+  readonly members: readonly string[];
+  readonly pickupRangeStart: number;
+  readonly pickupRangeEnd: number;
+  /** Seconds a call stays parked before ring back. */
+  readonly parkTimeout: number;
+  /** Seconds the parker's phone rings before the fallback. */
+  readonly ringbackTimeout: number;
+  readonly fallback: FallbackConfig;
+  readonly holdSound: 'music' | 'ringback';
+  /** The policy's own setting, else `park.allocation`. */
+  readonly allocation: OrbitAllocation;
+}
+
+export interface EngineConfig {
+  /** true: the SIP engine runs in-process; false: connect to a drachtio-server at host:port. */
+  readonly embedded: boolean;
+  /** Admin (control) socket: where the embedded engine listens, or where drachtio-server is. */
+  readonly host: string;
+  readonly port: number;
+  readonly secret: string;
+  /** True when no secret was configured and a random one was made (embedded only). */
+  readonly secretGenerated: boolean;
+}
+
+export interface FreeswitchConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly password: string;
+}
+
+export interface SoundsConfig {
+  readonly music?: string;
+  readonly parkedOn?: string;
+  readonly digitsDir?: string;
+  readonly beep?: string;
+}
+
+export interface MediaConfig {
+  readonly backend: 'embedded' | 'freeswitch';
+  readonly rtpPorts: { readonly start: number; readonly end: number };
+  /** Address the embedded RTP engine binds and advertises in SDP. */
+  readonly address: string;
+  readonly sounds: SoundsConfig;
+  /** Present when backend is freeswitch. */
+  readonly freeswitch?: FreeswitchConfig;
+}
+
+export interface AdminConfig extends HostPort {
+  readonly token: string;
+  /** True when no token was configured and a random one was made. */
+  readonly tokenGenerated: boolean;
+}
+
+/** The validated, frozen configuration; the only way settings reach the rest of callpark. */
+export interface Config {
+  /** File name (or label) the configuration came from, for messages. */
+  readonly source: string;
+  readonly mode: 'service' | 'b2bua';
+  /** Where calls are bridged in b2bua mode (required there). */
+  readonly upstream?: string;
+  readonly sip: {
+    readonly listen: readonly ListenAddress[];
+    readonly trustedPeers: readonly string[];
+    readonly outboundProxy?: string;
+    /** Public address advertised instead of the bound one (NAT). */
+    readonly externalAddress?: string;
+  };
+  readonly engine: EngineConfig;
+  readonly media: MediaConfig;
+  readonly park: {
+    readonly extension: string;
+    readonly allocation: OrbitAllocation;
+    readonly notifyByMessage: boolean;
+  };
+  readonly admin: AdminConfig;
+  readonly log: { readonly level: LogLevel; readonly pretty: boolean };
+  readonly policies: readonly PolicyConfig[];
+}

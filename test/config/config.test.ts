@@ -1,0 +1,276 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig, parseConfig, type Config } from '../../src/config';
+
+const ISSUE_EXAMPLE = `
+sip:
+  listen: [udp/127.0.0.1:5060, tcp/127.0.0.1:5060]
+  trustedPeers: [127.0.0.1/32]
+media:
+  backend: embedded
+  rtpPorts: 20000-20999
+park:
+  extension: "700"
+policies:
+  - name: reception
+    allowCallPark: true
+    members: ["sip:1*@*", "sip:reception@*"]
+    pickupRangeStart: 701
+    pickupRangeEnd: 799
+    parkTimeout: 300
+    ringbackTimeout: 30
+    fallback: { action: hangup }
+`;
+
+const POLICY = `
+  - name: sales
+    members: ["sip:2*@*"]
+    pickupRangeStart: 801
+    pickupRangeEnd: 899`;
+
+const fixedSecret = (): string => 'generated-secret-value';
+
+function parse(text: string, env: Record<string, string> = {}): Config {
+  return parseConfig(text, 'test.yaml', { env, randomSecret: fixedSecret });
+}
+
+/** The messages of the ConfigError thrown by parsing `text`. */
+function errorsOf(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parse(text, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig: the example from the issue', () => {
+  const config = parse(ISSUE_EXAMPLE);
+
+  it('keeps the written values', () => {
+    expect(config.sip.listen).toEqual([
+      { protocol: 'udp', host: '127.0.0.1', port: 5060 },
+      { protocol: 'tcp', host: '127.0.0.1', port: 5060 },
+    ]);
+    expect(config.sip.trustedPeers).toEqual(['127.0.0.1/32']);
+    expect(config.media).toMatchObject({ backend: 'embedded', rtpPorts: { start: 20000, end: 20999 }, address: '127.0.0.1' });
+    expect(config.park.extension).toBe('700');
+    expect(config.policies).toEqual([
+      {
+        name: 'reception',
+        allowCallPark: true,
+        members: ['sip:1*@*', 'sip:reception@*'],
+        pickupRangeStart: 701,
+        pickupRangeEnd: 799,
+        parkTimeout: 300,
+        ringbackTimeout: 30,
+        fallback: { action: 'hangup' },
+        holdSound: 'music',
+        allocation: 'first',
+      },
+    ]);
+  });
+
+  it('fills defaults: embedded engine on 127.0.0.1:9022 with a generated secret, loopback admin, service mode', () => {
+    expect(config.mode).toBe('service');
+    expect(config.engine).toEqual({ embedded: true, host: '127.0.0.1', port: 9022, secret: 'generated-secret-value', secretGenerated: true });
+    expect(config.admin).toEqual({ host: '127.0.0.1', port: 8080, token: 'generated-secret-value', tokenGenerated: true });
+    expect(config.log).toEqual({ level: 'info', pretty: false });
+    expect(config.source).toBe('test.yaml');
+  });
+
+  it('is deeply frozen', () => {
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.policies[0]!.members)).toBe(true);
+    expect(Object.isFrozen(config.sip.listen[0])).toBe(true);
+  });
+
+  it('makes a different random secret per load by default', () => {
+    const first = parseConfig(ISSUE_EXAMPLE, 'a', { env: {} });
+    const second = parseConfig(ISSUE_EXAMPLE, 'b', { env: {} });
+    expect(first.engine.secret.length).toBeGreaterThanOrEqual(16);
+    expect(first.engine.secret).not.toBe(second.engine.secret);
+  });
+
+  it('accepts the shipped examples/callpark.yaml', () => {
+    const shipped = loadConfig(path.join(__dirname, '../../examples/callpark.yaml'), { env: {} });
+    expect(shipped.policies.length).toBeGreaterThan(0);
+  });
+});
+
+describe('parseConfig: the other settings', () => {
+  it('parses IPv6 listeners, v6 CIDRs and bare addresses', () => {
+    const config = parse(`sip:\n  listen: ["udp/[::1]:5062", "TCP/127.0.0.1:0"]\n  trustedPeers: ["::1/128", 10.0.0.1]\n`);
+    expect(config.sip.listen).toEqual([
+      { protocol: 'udp', host: '::1', port: 5062 },
+      { protocol: 'tcp', host: '127.0.0.1', port: 0 },
+    ]);
+    expect(config.sip.trustedPeers).toEqual(['::1/128', '10.0.0.1/32']);
+  });
+
+  it('reads an external drachtio-server from {host, port, secret}', () => {
+    const config = parse(`engine: { host: 10.0.0.5, port: 9023, secret: s3cret }\n`);
+    expect(config.engine).toEqual({ embedded: false, host: '10.0.0.5', port: 9023, secret: 's3cret', secretGenerated: false });
+  });
+
+  it('reads fallbacks, hold sound and per-policy allocation', () => {
+    const config = parse(`
+park: { allocation: next, notifyByMessage: true, extension: 600 }
+policies:
+  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 9, fallback: { action: forward, uri: "sip:op@pbx" } }
+  - { name: b, members: [y], pickupRangeStart: 1, pickupRangeEnd: 9, fallback: { action: repark }, holdSound: ringback, allocation: first }
+`);
+    expect(config.park).toEqual({ extension: '600', allocation: 'next', notifyByMessage: true });
+    expect(config.policies[0]).toMatchObject({ fallback: { action: 'forward', uri: 'sip:op@pbx' }, allocation: 'next' });
+    expect(config.policies[1]).toMatchObject({ fallback: { action: 'repark', maxTimes: 1 }, holdSound: 'ringback', allocation: 'first' });
+  });
+
+  it('accepts b2bua mode with an upstream, freeswitch media and sounds', () => {
+    const config = parse(`
+mode: b2bua
+upstream: sip:pbx.example.com:5060
+sip: { outboundProxy: "sip:10.0.0.1;lr" }
+media:
+  backend: freeswitch
+  freeswitch: { host: 127.0.0.1, password: ClueCon }
+  sounds: { music: sounds/music.wav, digitsDir: sounds/digits }
+`);
+    expect(config.mode).toBe('b2bua');
+    expect(config.upstream).toBe('sip:pbx.example.com:5060');
+    expect(config.media.freeswitch).toEqual({ host: '127.0.0.1', port: 8021, password: 'ClueCon' });
+    expect(config.media.sounds).toEqual({ music: 'sounds/music.wav', digitsDir: 'sounds/digits' });
+  });
+
+  it('treats an empty file as all defaults', () => {
+    const config = parse('');
+    expect(config.sip.listen).toHaveLength(2);
+    expect(config.policies).toEqual([]);
+  });
+});
+
+describe('parseConfig: errors name the key and the value', () => {
+  it('reports a bad pickupRangeEnd as in the issue', () => {
+    expect(errorsOf(`${ISSUE_EXAMPLE}${POLICY.replace('pickupRangeEnd: 899', 'pickupRangeEnd: "7x9"')}`)).toEqual([
+      'policies[1].pickupRangeEnd: expected a number >= pickupRangeStart, got "7x9"',
+    ]);
+  });
+
+  it('reports an end below the start', () => {
+    expect(errorsOf(`${ISSUE_EXAMPLE}${POLICY.replace('pickupRangeEnd: 899', 'pickupRangeEnd: 800')}`)).toEqual([
+      'policies[1].pickupRangeEnd: expected a number >= pickupRangeStart, got 800',
+    ]);
+  });
+
+  it.each([
+    ['sip:\n  listen: [udp/127.0.0.1]\n', 'sip.listen[0]', 'got "udp/127.0.0.1"'],
+    ['sip:\n  listen: [sctp/127.0.0.1:5060]\n', 'sip.listen[0]', 'expected udp/host:port'],
+    ['sip:\n  listen: ["udp/::1:5060"]\n', 'sip.listen[0]', 'brackets'],
+    ['sip:\n  listen: []\n', 'sip.listen', 'at least one'],
+    ['sip:\n  trustedPeers: [127.0.0.1/33]\n', 'sip.trustedPeers[0]', 'prefix length 0-32'],
+    ['sip:\n  outboundProxy: pbx.example.com\n', 'sip.outboundProxy', 'SIP URI'],
+    ['media:\n  rtpPorts: 2000-1000\n', 'media.rtpPorts', 'got "2000-1000"'],
+    ['media:\n  backend: asterisk\n', 'media.backend', 'expected one of embedded, freeswitch, got "asterisk"'],
+    ['media:\n  backend: freeswitch\n', 'media.freeswitch', 'required when backend is freeswitch'],
+    ['media:\n  address: here\n', 'media.address', 'expected an IP address, got "here"'],
+    ['park:\n  allocation: random\n', 'park.allocation', 'expected one of first, next'],
+    ['park:\n  extension: "7 0"\n', 'park.extension', 'dialable'],
+    ['engine: { embedded: false }\n', 'engine.secret', 'required to reach an external drachtio-server'],
+    ['engine: { port: 70000 }\n', 'engine.port', 'expected a number <= 65535, got 70000'],
+    ['admin: { listen: "0.0.0.0:8080" }\n', 'admin.token', 'required when admin.listen is not a loopback address'],
+    ['admin: { token: short }\n', 'admin.token', 'at least 16 characters'],
+    ['log: { level: verbose }\n', 'log.level', 'expected one of fatal, error'],
+    ['policies:\n  - { name: a, members: [], pickupRangeStart: 1, pickupRangeEnd: 2 }\n', 'policies[0].members', 'at least one member'],
+    ['policies:\n  - { name: a, pickupRangeStart: 1, pickupRangeEnd: 2 }\n', 'policies[0].members', 'required'],
+    ['policies:\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2, parkTimeout: 0 }\n', 'policies[0].parkTimeout', 'expected a number > 0, got 0'],
+    ['policies:\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2, allowCallPark: "yes" }\n', 'policies[0].allowCallPark', 'expected true or false, got "yes"'],
+    ['policies:\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2, fallback: { action: forward } }\n', 'policies[0].fallback.uri', 'required'],
+    ['policies:\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2, fallback: { action: drop } }\n', 'policies[0].fallback.action', 'expected one of hangup, forward, repark'],
+    ['policies:\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2, fallback: { action: repark, maxTimes: 0 } }\n', 'policies[0].fallback.maxTimes', '>= 1'],
+    ['policies:\n  - { name: a, members: [x], pickupRangeStart: 690, pickupRangeEnd: 710 }\n', 'policies[0].pickupRangeStart', 'contains park.extension 700'],
+    [`policies:\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2 }\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2 }\n`, 'policies[1].name', 'duplicate policy name'],
+    ['mode: b2bua\n', 'upstream', 'required when mode is b2bua'],
+  ])('%j names %s', (text, keyPath, fragment) => {
+    const errors = errorsOf(text);
+    const matching = errors.find((message) => message.startsWith(`${keyPath}: `));
+    expect({ errors, matching: matching?.includes(fragment) }).toEqual({ errors, matching: true });
+  });
+
+  it('names unknown keys, with a hint for typos', () => {
+    expect(errorsOf(`${ISSUE_EXAMPLE}    allowCalPark: true\n`)).toEqual(['policies[0].allowCalPark: unknown key (did you mean allowCallPark?)']);
+    expect(errorsOf('sipp:\n  listen: []\n')).toEqual(['sipp: unknown key (did you mean sip?)']);
+    expect(errorsOf('media:\n  colour: blue\n')).toEqual(['media.colour: unknown key']);
+  });
+
+  it('reports every problem at once, with the source in the message', () => {
+    try {
+      parse('park: { allocation: random }\nlog: { level: loud }\n');
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const configError = error as ConfigError;
+      expect(configError.issues).toHaveLength(2);
+      expect(configError.message).toMatch(/^test\.yaml: invalid configuration\n {2}/);
+    }
+  });
+
+  it('reports YAML syntax errors and a non-mapping document', () => {
+    expect(errorsOf('sip: [unclosed\n')[0]).toMatch(/^: YAML syntax/);
+    expect(errorsOf('sip: 1\nsip: 2\n')[0]).toMatch(/^: YAML syntax/);
+    expect(errorsOf('- a\n- b\n')).toEqual([': expected a mapping of keys at the top level']);
+  });
+
+  it('reports an unreadable file', () => {
+    expect(() => loadConfig('/nonexistent/callpark.yaml')).toThrow(ConfigError);
+  });
+});
+
+describe('environment overrides', () => {
+  it('override listeners, engine port and secret, admin token, RTP ports and log level', () => {
+    const config = parse(ISSUE_EXAMPLE, {
+      CALLPARK_SIP_LISTEN: 'udp/127.0.0.1:15060, tcp/[::1]:15061',
+      CALLPARK_ENGINE_PORT: '19022',
+      CALLPARK_ENGINE_SECRET: 'from-env',
+      CALLPARK_ADMIN_TOKEN: 'a-token-of-sixteen-chars',
+      CALLPARK_ADMIN_LISTEN: '127.0.0.1:18080',
+      CALLPARK_RTP_PORTS: '30000-30099',
+      CALLPARK_LOG_LEVEL: 'debug',
+    });
+    expect(config.sip.listen).toEqual([
+      { protocol: 'udp', host: '127.0.0.1', port: 15060 },
+      { protocol: 'tcp', host: '::1', port: 15061 },
+    ]);
+    expect(config.engine).toMatchObject({ embedded: true, port: 19022, secret: 'from-env', secretGenerated: false });
+    expect(config.admin).toMatchObject({ port: 18080, token: 'a-token-of-sixteen-chars', tokenGenerated: false });
+    expect(config.media.rtpPorts).toEqual({ start: 30000, end: 30099 });
+    expect(config.log.level).toBe('debug');
+  });
+
+  it('ignore empty variables', () => {
+    expect(parse(ISSUE_EXAMPLE, { CALLPARK_ENGINE_SECRET: '' }).engine.secretGenerated).toBe(true);
+  });
+
+  it('keep an embedded engine embedded when only the host is overridden', () => {
+    expect(parse('engine: { port: 9000 }\n', { CALLPARK_ENGINE_HOST: '127.0.0.2' }).engine).toMatchObject({ embedded: true, host: '127.0.0.2' });
+  });
+
+  it('name the variable when its value is bad', () => {
+    expect(errorsOf(ISSUE_EXAMPLE, { CALLPARK_ENGINE_PORT: 'nine' })).toEqual(['engine.port: expected a number, got "nine" (from CALLPARK_ENGINE_PORT)']);
+  });
+
+  it('apply to loadConfig from process.env by default', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callpark-config-'));
+    const file = path.join(dir, 'c.yaml');
+    fs.writeFileSync(file, ISSUE_EXAMPLE);
+    const saved = process.env.CALLPARK_ENGINE_SECRET;
+    process.env.CALLPARK_ENGINE_SECRET = 'process-env-secret';
+    try {
+      expect(loadConfig(file).engine.secret).toBe('process-env-secret');
+    } finally {
+      if (saved === undefined) delete process.env.CALLPARK_ENGINE_SECRET;
+      else process.env.CALLPARK_ENGINE_SECRET = saved;
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+});
