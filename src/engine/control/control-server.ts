@@ -55,6 +55,7 @@ export class ControlServer {
   private readonly authTimeoutMs: number;
   private readonly maxWriteBufferBytes: number;
   private readonly keepAliveMs: number;
+  private readonly onAllSessionsClosed: Array<() => void> = [];
   private connectionSeq = 0;
   private listening = false;
 
@@ -116,12 +117,18 @@ export class ControlServer {
     return count;
   }
 
-  /** Stops accepting, closes every app connection, resolves when all are gone. */
-  close(): Promise<void> {
+  /** Stops accepting, closes every app connection, resolves when all are gone (and the core was told). */
+  async close(): Promise<void> {
+    const allClosed = new Promise<void>((resolve) => {
+      if (this.sessions.size === 0) resolve();
+      else this.onAllSessionsClosed.push(resolve);
+    });
     for (const { connection } of this.sessions) connection.end();
-    if (!this.listening) return Promise.resolve();
-    this.listening = false;
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    if (this.listening) {
+      this.listening = false;
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    }
+    await allClosed;
   }
 
   private accept(socket: net.Socket): void {
@@ -279,6 +286,7 @@ export class ControlServer {
     session.authTimer = undefined;
     this.sessions.delete(session);
     connection.state = 'closed';
+    if (this.sessions.size === 0) for (const resolve of this.onAllSessionsClosed.splice(0)) resolve();
     if (!session.wasAuthenticated) {
       connection.log.debug('unauthenticated app connection closed');
       return;
