@@ -33,10 +33,18 @@ const COMPACT_FORMS: Readonly<Record<string, string>> = {
   y: 'identity',
 };
 
+/** Header names seen so far → normalized form; lookups happen per header per get(), so cache. */
+const NORMALIZED = new Map<string, string>();
+const NORMALIZED_CACHE_LIMIT = 2048;
+
 /** Lower-case full header name, with compact forms expanded (`v` → `via`). */
 export function normalizeHeaderName(name: string): string {
+  const cached = NORMALIZED.get(name);
+  if (cached !== undefined) return cached;
   const lower = name.toLowerCase();
-  return COMPACT_FORMS[lower] ?? lower;
+  const normalized = COMPACT_FORMS[lower] ?? lower;
+  if (NORMALIZED.size < NORMALIZED_CACHE_LIMIT) NORMALIZED.set(name, normalized);
+  return normalized;
 }
 
 export abstract class SipMessage {
