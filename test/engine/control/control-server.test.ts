@@ -245,6 +245,19 @@ describe('ControlServer with drachtio-srf', () => {
     raw.destroy();
   });
 
+  it("answers srf's own keep-alive pings without dropping the connection", async () => {
+    const warningsBefore = warnings(lines).length;
+    const sent: string[] = [];
+    const { srf } = await connectSrf(port, { pingIntervalMs: 5000, wireLog: (message) => sent.push(message) });
+    await waitFor(() => sent.some((frame) => /\|ping\r\n$/.test(frame)), 'srf to send a ping', 15_000);
+    // Give the pong time to arrive and anything that chokes on it time to show.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.connections()).toBe(1);
+    expect(warnings(lines).length).toBe(warningsBefore);
+    srf.disconnect();
+    await waitFor(() => server.connections() === 0, 'the connection to close');
+  });
+
   it('answers a handler failure with NOK and keeps the connection', async () => {
     const raw = await RawClient.connect(port);
     await raw.authenticate();

@@ -105,7 +105,15 @@ export function disconnectAll(): void {
 /** Connects a real drachtio-srf; resolves on its `connect` event, rejects on a connect error. */
 export function connectSrf(
   port: number,
-  options: { host?: string; secret?: string; tags?: string[]; setup?: (srf: Srf) => void } = {},
+  options: {
+    host?: string;
+    secret?: string;
+    tags?: string[];
+    setup?: (srf: Srf) => void;
+    pingIntervalMs?: number;
+    /** Receives every frame srf writes (srf's own wire logger). */
+    wireLog?: (message: string) => void;
+  } = {},
 ): Promise<ConnectedSrf> {
   const srf = options.tags ? new Srf(options.tags) : new Srf();
   allSrfs.push(srf);
@@ -123,6 +131,11 @@ export function connectSrf(
       secret: options.secret ?? SECRET,
       reconnect: { maxAttempts: 1 },
     };
+    if (options.pingIntervalMs !== undefined) {
+      connectOptions.enablePing = true;
+      connectOptions.pingInterval = options.pingIntervalMs;
+    }
+    if (options.wireLog) connectOptions.logger = options.wireLog;
     void srf.connect(connectOptions);
   });
 }
