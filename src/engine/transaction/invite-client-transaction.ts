@@ -1,4 +1,4 @@
-import { splitCommaList } from '../message/comma-list';
+import { splitCommaList } from '../message';
 import { SipRequest, type SipResponse } from '../message/sip-message';
 import type { Endpoint, Source } from '../transport/types';
 import { ClientTransactionBase } from './client-transaction';

@@ -1,4 +1,4 @@
-import { tagOf } from '../message/name-addr';
+import { tagOf } from '../message';
 import type { SipRequest, SipResponse } from '../message/sip-message';
 import { topVia } from '../transport/response-destination';
 

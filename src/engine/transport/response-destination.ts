@@ -1,5 +1,5 @@
 import type { AnySipMessage, SipRequest } from '../message/sip-message';
-import { parseVia, viaRport, type Via } from '../message/via';
+import { parseVia, viaRport, type Via } from '../message';
 import type { Endpoint, Source } from './types';
 
 const DEFAULT_SIP_PORT = 5060;
