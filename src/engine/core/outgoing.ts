@@ -1,0 +1,43 @@
+/** Requests the engine sent for an app (S8 given), by transaction id, until their final response. */
+import type { AppConnection } from '../control/types';
+import type { SipRequest } from '../message/sip-message';
+import type { ClientTransaction } from '../transaction/types';
+import type { Endpoint } from '../transport/types';
+
+export interface OutgoingRequest {
+  readonly transactionId: string;
+  readonly request: SipRequest;
+  readonly destination: Endpoint;
+  readonly owner: AppConnection;
+  /** Dialog id given to the app with responses: the request's dialog, or the one an INVITE/SUBSCRIBE creates. */
+  readonly dialogId: string;
+  /** Out-of-dialog INVITE/SUBSCRIBE: responses create the dialog. */
+  readonly createsDialog: boolean;
+  clientTransaction: ClientTransaction | undefined;
+  cancelled: boolean;
+  finalReceived: boolean;
+}
+
+export class OutgoingRequests {
+  private readonly byTransactionId = new Map<string, OutgoingRequest>();
+
+  add(entry: OutgoingRequest): void {
+    this.byTransactionId.set(entry.transactionId, entry);
+  }
+
+  get(transactionId: string): OutgoingRequest | undefined {
+    return this.byTransactionId.get(transactionId);
+  }
+
+  remove(entry: OutgoingRequest): void {
+    this.byTransactionId.delete(entry.transactionId);
+  }
+
+  all(): OutgoingRequest[] {
+    return [...this.byTransactionId.values()];
+  }
+
+  get size(): number {
+    return this.byTransactionId.size;
+  }
+}
