@@ -1,3 +1,5 @@
+import { trimLws } from './grammar';
+
 /**
  * Split a header value at top-level commas (RFC 3261 §7.3.1): commas inside quoted-strings and
  * inside <…> do not split. Items are trimmed; empty items are kept (callers decide whether
@@ -17,10 +19,10 @@ export function splitCommaList(value: string): string[] {
     else if (c === 0x3c) inBrackets = true;
     else if (c === 0x3e) inBrackets = false;
     else if (c === 0x2c && !inBrackets) {
-      items.push(value.slice(start, i).trim());
+      items.push(trimLws(value, start, i));
       start = i + 1;
     }
   }
-  items.push(value.slice(start).trim());
+  items.push(trimLws(value, start));
   return items;
 }

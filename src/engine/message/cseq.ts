@@ -1,6 +1,6 @@
 /** CSeq (RFC 3261 §20.16, §8.1.1.5). */
 import { SipParseError } from './errors';
-import { allIn, isWhitespace, TOKEN } from './grammar';
+import { allIn, isWhitespace, TOKEN, trimLws } from './grammar';
 
 export interface CSeq {
   seq: number;
@@ -11,7 +11,7 @@ export interface CSeq {
 const MAX_SEQ = 2 ** 31 - 1;
 
 export function parseCSeq(value: string): CSeq {
-  const s = value.trim();
+  const s = trimLws(value);
   let digitsEnd = 0;
   while (digitsEnd < s.length && s.charCodeAt(digitsEnd) >= 0x30 && s.charCodeAt(digitsEnd) <= 0x39) digitsEnd++;
   if (digitsEnd === 0 || digitsEnd > 10) throw new SipParseError('Malformed CSeq');

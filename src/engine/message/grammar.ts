@@ -40,6 +40,13 @@ export function isWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
 }
 
+/** Trim SP, HT, CR and LF only (String.prototype.trim would also eat U+FEFF, NBSP, …). */
+export function trimLws(s: string, from = 0, to = s.length): string {
+  while (from < to && isWhitespace(s.charCodeAt(from))) from++;
+  while (to > from && isWhitespace(s.charCodeAt(to - 1))) to--;
+  return s.slice(from, to);
+}
+
 export function skipWhitespace(s: string, i: number): number {
   while (i < s.length && isWhitespace(s.charCodeAt(i))) i++;
   return i;

@@ -11,6 +11,7 @@ import {
   quotedStringEnd,
   skipWhitespace,
   TOKEN,
+  trimLws,
   unquote,
   type Params,
 } from './grammar';
@@ -40,7 +41,7 @@ export function parseNameAddr(value: string): NameAddr {
     open = s.indexOf('<', i);
     const firstQuote = s.indexOf('"', i);
     if (open !== -1 && (firstQuote === -1 || firstQuote > open)) {
-      const display = s.slice(i, open).trim();
+      const display = trimLws(s, i, open);
       if (!isUnquotedDisplayName(display)) throw new SipParseError('Display name must be quoted');
       if (display.length > 0) displayName = display;
     } else {
@@ -50,7 +51,7 @@ export function parseNameAddr(value: string): NameAddr {
   const close = s.indexOf('>', open + 1);
   if (close === -1) throw new SipParseError('Missing > in address');
   // RFC 4475 §3.1.2.14: spaces inside the brackets are tolerated and dropped.
-  const uri = s.slice(open + 1, close).trim();
+  const uri = trimLws(s, open + 1, close);
   parseUri(uri);
   const params = parseHeaderParams(s, close + 1);
   return displayName === undefined ? { uri, params } : { displayName, uri, params };
@@ -60,7 +61,7 @@ export function parseNameAddr(value: string): NameAddr {
 function parseAddrSpec(s: string, start: number): NameAddr {
   const semi = s.indexOf(';', start);
   const end = semi === -1 ? s.length : semi;
-  const uri = s.slice(start, end).trim();
+  const uri = trimLws(s, start, end);
   for (let i = 0; i < uri.length; i++) {
     if (isWhitespace(uri.charCodeAt(i))) throw new SipParseError('Whitespace in address');
   }

@@ -5,7 +5,7 @@
 import { splitCommaList } from './comma-list';
 import { parseCSeq } from './cseq';
 import { SipParseError } from './errors';
-import { allIn, TOKEN } from './grammar';
+import { allIn, TOKEN, trimLws } from './grammar';
 import { parseNameAddr } from './name-addr';
 import { normalizeHeaderName, SipRequest, SipResponse, type AnySipMessage, type Header } from './sip-message';
 import { parseUri } from './uri';
@@ -124,7 +124,7 @@ function parseStatusLine(line: string): SipResponse {
   const code = line.slice(codeStart, codeEnd);
   if (!/^[1-6][0-9][0-9]$/.test(code)) throw new SipParseError('Malformed status code');
   if (version !== SIP_VERSION) throw new SipParseError('SIP Version Not Supported', { statusCode: 505 });
-  return new SipResponse(Number(code), line.slice(codeEnd).trim(), SIP_VERSION);
+  return new SipResponse(Number(code), trimLws(line, codeEnd), SIP_VERSION);
 }
 
 /** Header lines with folding (§7.3.1): a line starting with SP or HT continues the previous one. */
@@ -136,19 +136,19 @@ function parseHeaderLines(head: string, pos: number, headers: Header[], problems
     const end = newline > pos && head.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
     const first = head.charCodeAt(pos);
     if (first === 0x20 || first === 0x09) {
-      const continuation = head.slice(pos, end).trim();
+      const continuation = trimLws(head, pos, end);
       if (current === undefined) problems.add('Malformed header line');
       else if (continuation.length > 0) {
         current.value = current.value.length > 0 ? current.value + ' ' + continuation : continuation;
       }
     } else if (end > pos) {
       const colon = head.indexOf(':', pos);
-      const name = colon !== -1 && colon < end ? head.slice(pos, colon).trimEnd() : '';
+      const name = colon !== -1 && colon < end ? trimLws(head, pos, colon) : '';
       if (name.length === 0 || !allIn(TOKEN, name)) {
         problems.add('Malformed header line');
         current = undefined;
       } else {
-        current = { name, value: head.slice(colon + 1, end).trim() };
+        current = { name, value: trimLws(head, colon + 1, end) };
         headers.push(current);
       }
     }

@@ -14,6 +14,7 @@ import {
   PASSWORD,
   scan,
   SCHEME,
+  trimLws,
   URI_HEADER,
   USER,
   type Params,
@@ -36,7 +37,7 @@ export interface SipUri {
 }
 
 export function parseUri(input: string): SipUri {
-  const s = input.trim();
+  const s = trimLws(input);
   const colon = s.indexOf(':');
   if (colon < 1 || !isAlpha(s.charCodeAt(0)) || !allIn(SCHEME, s, 0, colon)) {
     throw new SipParseError('Malformed URI scheme');
