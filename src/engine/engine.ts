@@ -1,0 +1,110 @@
+/**
+ * Composition of the embedded SIP engine: transport → transactions → SIP core → control socket,
+ * torn down in reverse by close(). Behaves towards drachtio-srf apps as drachtio-server does.
+ */
+import { ControlServer } from './control/control-server';
+import type { AppConnection } from './control/types';
+import { SipCore, type CoreCounts } from './core/sip-core';
+import type { EngineOptions, RunningEngine } from './options';
+import { TransactionLayer } from './transaction/transaction-layer';
+import { DEFAULT_TIMERS, type TimerSettings, type TransactionLayerUser } from './transaction/types';
+import { createTransportLayer } from './transport/transport-layer';
+import type { ListenSpec } from './transport/types';
+import { formatListenSpec } from './listen-spec';
+
+/** The version announced to apps; srf needs `vX.Y.Z` ≥ v0.8.2 to enable pings (wire protocol §11). */
+export const ENGINE_VERSION = 'v0.9.10';
+
+/** Settings tests use to shorten waits the protocol fixes. */
+export interface EngineTuning {
+  /** How long a request handed to an app may wait for its first response before the engine answers 500 (default 64 s). */
+  pendingRequestTimeoutMs?: number;
+}
+
+export interface RunningEngineWithCore extends RunningEngine {
+  /** Core-internal counts (dialogs, requests waiting for apps or responses), for leak checks. */
+  coreCounts(): CoreCounts;
+}
+
+const DEFAULT_PENDING_REQUEST_TIMEOUT_MS = 64_000;
+
+export async function startEngine(options: EngineOptions, tuning: EngineTuning = {}): Promise<RunningEngineWithCore> {
+  const log = options.log.child({ part: 'engine' });
+  const timers: TimerSettings = { ...DEFAULT_TIMERS, ...options.timers };
+  const transport = await createTransportLayer(options.sip, log.child({ layer: 'transport' }));
+
+  // The layers refer to each other both ways; these late-bound forwarders close the loop.
+  const late: { core?: SipCore; control?: ControlServer } = {};
+  const user: TransactionLayerUser = {
+    onRequest: (request, source) => late.core?.onRequest(request, source),
+    onStrayResponse: (response, source) => late.core?.onStrayResponse(response, source),
+  };
+  const transactions = new TransactionLayer(transport, timers, user, log.child({ layer: 'transaction' }));
+  const settings = {
+    timers,
+    pendingRequestTimeoutMs: tuning.pendingRequestTimeoutMs ?? DEFAULT_PENDING_REQUEST_TIMEOUT_MS,
+    ...(options.externalAddress === undefined ? {} : { externalAddress: options.externalAddress }),
+  };
+  const sipCore = new SipCore({
+    transport,
+    transactions,
+    apps: { connectionFor: (method: string): AppConnection | undefined => late.control?.connectionFor(method) },
+    settings,
+    log: log.child({ layer: 'core' }),
+  });
+  late.core = sipCore;
+
+  const listening = (): ListenSpec[] => transport.listening();
+  const controlServer = new ControlServer(
+    {
+      secret: options.secret,
+      version: ENGINE_VERSION,
+      hostports: () => {
+        const local = listening();
+        const advertised = options.externalAddress;
+        return {
+          local: local.map(formatListenSpec),
+          public: local.map((spec) => formatListenSpec(advertised === undefined ? spec : { ...spec, host: advertised })),
+        };
+      },
+      ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+      log: log.child({ layer: 'control' }),
+    },
+    sipCore,
+  );
+  late.control = controlServer;
+  let admin: { host: string; port: number };
+  try {
+    admin = await controlServer.listen(options.admin.host, options.admin.port);
+  } catch (error) {
+    sipCore.close();
+    transactions.close();
+    await transport.close();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    sip: listening(),
+    admin,
+    stats: () => {
+      const counts = transactions.counts();
+      return {
+        dialogs: sipCore.counts().dialogs,
+        serverTransactions: counts.server,
+        clientTransactions: counts.client,
+        appConnections: controlServer.connections(),
+      };
+    },
+    coreCounts: () => sipCore.counts(),
+    close: () => {
+      closing ??= (async () => {
+        await controlServer.close();
+        sipCore.close();
+        transactions.close();
+        await transport.close();
+      })();
+      return closing;
+    },
+  };
+}
