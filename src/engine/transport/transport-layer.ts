@@ -137,7 +137,12 @@ export class SipTransportLayer implements TransportLayer {
 
   async send(message: AnySipMessage, destination: Endpoint): Promise<SentMessage> {
     if (this.closing) throw new TransportError('transport closed');
-    const data = serializeMessage(message);
+    let data: Buffer;
+    try {
+      data = serializeMessage(message);
+    } catch (error) {
+      throw new TransportError(`cannot serialize message: ${error instanceof Error ? error.message : String(error)}`);
+    }
     if (destination.protocol === 'udp') return this.sendUdp(data, destination);
     const connection = await this.connectionTo(destination);
     await connection.write(data);
