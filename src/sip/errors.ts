@@ -31,3 +31,11 @@ export class AppStoppingError extends Error {
     super('call park is stopping');
   }
 }
+
+/** The Request-URI is neither the park extension nor an orbit of any lot. */
+export class NotParkTargetError extends Error {
+  override readonly name = 'NotParkTargetError';
+  constructor(readonly target: string) {
+    super(`${target || '(no user part)'} is not a park extension or orbit`);
+  }
+}

@@ -15,10 +15,10 @@ import {
   ParkedCallNotFoundError,
   ParkNotAllowedError,
   ParkStateError,
-} from '../park/errors';
+} from '../park';
 import { InvalidSdpError, MediaUnavailableError, NoCommonCodecError } from '../media/types';
 import { CallCanceledError } from './call-context';
-import { AppStoppingError, OfferRequiredError, ParkedPartyRefusedError, ReplacedDialogNotFoundError } from './errors';
+import { AppStoppingError, NotParkTargetError, OfferRequiredError, ParkedPartyRefusedError, ReplacedDialogNotFoundError } from './errors';
 import { MalformedHeaderError } from './name-addr';
 
 export interface SipRefusal {
@@ -53,6 +53,7 @@ export function refusalFor(err: unknown): SipRefusal | undefined {
   if (err instanceof MediaUnavailableError) return refusal(503, 'Media unavailable', 'error');
   if (err instanceof MalformedHeaderError) return refusal(400, `Bad ${err.header} header`);
   if (err instanceof ReplacedDialogNotFoundError) return refusal(481, 'No dialog to replace');
+  if (err instanceof NotParkTargetError) return refusal(404, 'Not a park extension or orbit');
   if (err instanceof ParkedPartyRefusedError) {
     return err.status === 488 || err.status === 606
       ? refusal(488, 'Parked party cannot use this media', 'warn')

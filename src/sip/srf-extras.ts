@@ -34,3 +34,45 @@ export function dialogLookup(srf: Srf): SrfDialogLookup {
 export function dialogId(dialog: Srf.Dialog): string {
   return (dialog as unknown as { id: string }).id;
 }
+
+/** An out-of-dialog request we sent; its final response arrives as a `response` event. */
+export interface SentRequest {
+  on(event: 'response', listener: (res: Srf.SrfResponse) => void): void;
+  cancel(opts?: { headers?: Record<string, string> }): void;
+}
+
+export interface OutOfDialogRequest {
+  method: 'MESSAGE' | 'OPTIONS' | 'NOTIFY';
+  headers: Record<string, string>;
+  body?: string;
+  /** Next hop (outbound proxy) as a SIP URI or host[:port]. */
+  proxy?: string;
+}
+
+interface SrfRequestSender {
+  request(uri: string, opts: OutOfDialogRequest): Promise<SentRequest>;
+}
+
+/** `srf.request()` with the signature it really has (the typings declare another one). */
+export function sendRequest(srf: Srf, uri: string, opts: OutOfDialogRequest): Promise<SentRequest> {
+  return (srf as unknown as SrfRequestSender).request(uri, opts);
+}
+
+/** What `cbRequest` of createUAC hands over: the INVITE as sent, which can be canceled. */
+export function asSentRequest(req: Srf.SrfRequest): SentRequest {
+  return req as unknown as SentRequest;
+}
+
+/** An in-dialog request (INFO, MESSAGE…) with the options srf really takes. */
+export function requestInDialog(
+  dialog: Srf.Dialog,
+  opts: { method: 'INFO' | 'MESSAGE' | 'NOTIFY'; headers: Record<string, string>; body?: string },
+): Promise<Srf.SrfResponse> {
+  return (dialog as unknown as { request(o: typeof opts): Promise<Srf.SrfResponse> }).request(opts);
+}
+
+/** Send BYE (dialog.destroy returns a Promise at runtime; the typings say void). */
+export function hangUp(dialog: Srf.Dialog): Promise<void> {
+  const destroy = dialog.destroy.bind(dialog) as unknown as () => Promise<unknown>;
+  return destroy().then(() => undefined);
+}

@@ -7,7 +7,7 @@ import {
   OrbitEmptyError,
   OrbitOccupiedError,
   ParkNotAllowedError,
-} from '../../src/park/errors';
+} from '../../src/park';
 import { InvalidSdpError, MediaUnavailableError, NoCommonCodecError } from '../../src/media/types';
 import { CallCanceledError } from '../../src/sip/call-context';
 import { ParkedPartyRefusedError, ReplacedDialogNotFoundError } from '../../src/sip/errors';

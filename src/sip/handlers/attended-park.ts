@@ -1,0 +1,69 @@
+/**
+ * DESIGN §4.2 attended park. Step 1: the parker A dials the park extension; an orbit is reserved,
+ * A is answered and hears "parked on" and the digits. Step 2: A transfers, and the parked party C
+ * arrives with `Replaces:` naming A's dialog; C takes the reserved orbit and A's dialog ends
+ * (RFC 3891 §3: the replaced dialog is terminated with BYE). A hanging up first frees the orbit.
+ */
+import type { AttendedPark } from '../attended-registry';
+import { ReplacedDialogNotFoundError, OfferRequiredError } from '../errors';
+import type { InboundInvite } from '../invite-middleware';
+import { ORBIT_HEADER, answerIntoPark } from '../parked-leg';
+import type { ReplacesTarget } from '../replaces';
+import { findReplacedDialog } from '../replaces';
+import type { ParkRuntime } from '../runtime';
+import { hasSdp } from '../sdp';
+import { dialogLookup, hangUp } from '../srf-extras';
+
+function contactUri(call: InboundInvite): string | undefined {
+  const contacts = call.req.has('Contact') ? call.req.getParsedHeader('Contact') : [];
+  return contacts[0]?.uri;
+}
+
+export async function reserveForAttendedPark(rt: ParkRuntime, call: InboundInvite): Promise<void> {
+  const { req, res, ctx } = call;
+  if (!hasSdp(req.body)) throw new OfferRequiredError();
+  const reservation = rt.park.reserve({ parker: { identity: call.caller.uri, contact: contactUri(call) } });
+  ctx.bindOrbit(reservation.orbit);
+  ctx.bindPolicy(reservation.lot);
+  ctx.teardown.add('park', 'orbit reservation', () => void rt.park.releaseReservation(reservation.id));
+
+  const hold = await rt.media.hold({ callId: ctx.callId, remoteOffer: req.body, sound: 'silence' });
+  ctx.teardown.add('media', 'announcement media', () => hold.release());
+  ctx.throwIfCanceled();
+
+  const dialog = await rt.srf.createUAS(req, res, {
+    localSdp: hold.localSdp,
+    headers: { [ORBIT_HEADER]: String(reservation.orbit) },
+  });
+  const dialogRegistration = ctx.teardown.add('dialog', 'parker dialog', () => hangUp(dialog));
+  const entry: AttendedPark = { reservationId: reservation.id, orbit: reservation.orbit, ctx, dialog, hold };
+  rt.attended.add(entry);
+  ctx.teardown.add('listener', 'attended-park entry', () => rt.attended.remove(entry));
+
+  const onHangup = (): void => {
+    dialogRegistration.forget();
+    ctx.log.info('parker hung up before completing the transfer; releasing the orbit');
+    void ctx.teardown.run();
+  };
+  dialog.on('destroy', onHangup);
+  ctx.teardown.add('listener', 'parker BYE listener', () => void dialog.removeListener('destroy', onHangup));
+  ctx.log.info(`orbit ${reservation.orbit} reserved for ${call.caller.aor}; announcing`);
+  hold.announce(String(reservation.orbit)).catch((err: unknown) => ctx.log.warn({ err }, 'orbit announcement failed'));
+}
+
+function findAttendedPark(rt: ParkRuntime, replaces: ReplacesTarget): AttendedPark {
+  const dialog = findReplacedDialog(dialogLookup(rt.srf), replaces);
+  const entry = dialog && rt.attended.forDialog(dialog);
+  if (!entry) throw new ReplacedDialogNotFoundError(`${replaces.callId};to-tag=${replaces.toTag};from-tag=${replaces.fromTag}`);
+  return entry;
+}
+
+export async function completeAttendedPark(rt: ParkRuntime, call: InboundInvite, replaces: ReplacesTarget): Promise<void> {
+  const entry = findAttendedPark(rt, replaces);
+  const leg = await answerIntoPark(rt, call, () =>
+    rt.park.completeReservation(entry.reservationId, { identity: call.caller.uri, displayName: call.caller.displayName }),
+  );
+  leg.ctx.log.info({ parked: call.caller.aor, replaced: entry.ctx.callId }, `${leg.label} parked at ${leg.orbit} (attended)`);
+  entry.ctx.log.info('transfer completed: ending the replaced parker dialog');
+  await entry.ctx.teardown.run();
+}

@@ -1,0 +1,67 @@
+/**
+ * DESIGN §5 retrieve: B dials an occupied orbit with offer O_B. C is re-INVITEd with O_B, B is
+ * answered with C's answer, the music is released and the two stay bridged through our
+ * signalling. If C refuses, C stays parked and B gets the failure; if B gives up after C moved,
+ * C is offered the music again.
+ */
+import { ParkedCallNotFoundError, ParkStateError } from '../../park';
+import { bridgeLegs } from '../bridge';
+import { CallCanceledError } from '../call-context';
+import { OfferRequiredError, ParkedPartyRefusedError } from '../errors';
+import type { InboundInvite } from '../invite-middleware';
+import { ORBIT_HEADER } from '../parked-leg';
+import type { ParkRuntime } from '../runtime';
+import { hasSdp } from '../sdp';
+import { isSipError, hangUp } from '../srf-extras';
+
+export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, orbit: number): Promise<void> {
+  const { req, res, ctx } = call;
+  if (!hasSdp(req.body)) throw new OfferRequiredError();
+  const ticket = rt.park.beginRetrieve({ orbit, retriever: call.caller.uri });
+  ctx.bindOrbit(orbit);
+  ctx.bindPolicy(ticket.call.lot);
+  const leg = rt.legs.get(ticket.call.id);
+  if (!leg) {
+    ticket.fail('parked leg not found');
+    throw new ParkedCallNotFoundError(ticket.call.id);
+  }
+
+  let answer: string;
+  try {
+    answer = await leg.dialog.modify(req.body);
+  } catch (err) {
+    ticket.fail('parked party refused the re-INVITE');
+    throw new ParkedPartyRefusedError(isSipError(err) ? err.status : undefined);
+  }
+
+  let retriever;
+  try {
+    ctx.throwIfCanceled();
+    retriever = await rt.srf.createUAS(req, res, {
+      localSdp: answer,
+      headers: { [ORBIT_HEADER]: String(orbit), 'P-Asserted-Identity': `"${leg.label}" <${leg.party.uri}>` },
+    });
+  } catch (err) {
+    ticket.fail(ctx.canceled ? 'retriever canceled' : 'answering the retriever failed');
+    await leg.restoreHold();
+    throw ctx.canceled ? new CallCanceledError() : err;
+  }
+
+  const retrieverRegistration = leg.ctx.teardown.add('dialog', 'retriever dialog', () => hangUp(retriever));
+  try {
+    ticket.complete();
+  } catch (err) {
+    if (!(err instanceof ParkStateError)) throw err;
+    // C hung up while B was being answered: its teardown already ran, so end B as well.
+    ctx.log.info('parked party left during retrieval; ending the retriever');
+    await retrieverRegistration.release();
+    return;
+  }
+  leg.ctx.log.info({ retriever: call.caller.aor, retrieverCallId: ctx.callId }, `retrieved by ${call.caller.aor}`);
+  await leg.releaseHold();
+  bridgeLegs(
+    leg.ctx,
+    { name: 'parked party', dialog: leg.dialog, registration: leg.dialogRegistration },
+    { name: 'retriever', dialog: retriever, registration: retrieverRegistration },
+  );
+}

@@ -1,0 +1,61 @@
+import type pino from 'pino';
+import type Srf from 'drachtio-srf';
+import type { MediaBackend } from '../media/types';
+import type { ParkService } from '../park';
+import { CallContext } from './call-context';
+import type { TrustedPeers } from './identity';
+import type { AttendedParks } from './attended-registry';
+import type { ParkedLegs } from './parked-leg';
+import type { ResourceTally } from './teardown';
+
+/** The settings of the park app, a slice of the validated Config (a full Config fits). */
+export interface ParkAppConfig {
+  readonly sip: {
+    readonly trustedPeers: readonly string[];
+    /** Ring back, forwards and MESSAGEs go through this proxy (the PBX) when set. */
+    readonly outboundProxy?: string;
+  };
+  readonly park: {
+    /** The park extension, `700` by default. */
+    readonly extension: string;
+    /** Tell a blind parker where its call went, by SIP MESSAGE. */
+    readonly notifyByMessage: boolean;
+  };
+}
+
+/** What every handler of the app shares. */
+export interface ParkRuntime {
+  readonly srf: Srf;
+  readonly park: ParkService;
+  readonly media: MediaBackend;
+  readonly log: pino.Logger;
+  readonly config: ParkAppConfig;
+  readonly trusted: TrustedPeers;
+  readonly tally: ResourceTally;
+  readonly legs: ParkedLegs;
+  readonly attended: AttendedParks;
+  /** Alert-Info sent with ring-back INVITEs. */
+  readonly ringbackAlertInfo: string;
+  /** A new call context, tracked until its teardown ran (for stop() and leak counts). */
+  newContext(callId: string, log?: pino.Logger): CallContext;
+}
+
+export class LiveContexts {
+  private readonly live = new Set<CallContext>();
+
+  create(callId: string, log: pino.Logger, tally: ResourceTally): CallContext {
+    const ctx = new CallContext(callId, log, tally);
+    this.live.add(ctx);
+    // Added first, so released last: the context stays listed until all else is gone.
+    ctx.teardown.add('listener', 'live-context entry', () => void this.live.delete(ctx));
+    return ctx;
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.live].map((ctx) => ctx.teardown.run()));
+  }
+}
