@@ -1,0 +1,232 @@
+import { createSocket } from 'node:dgram';
+import { join } from 'node:path';
+import pino from 'pino';
+import { encodeFrames, PCMU } from '../../src/media/embedded/codecs';
+import { createEmbeddedMedia, type EmbeddedMedia } from '../../src/media/embedded/embedded-media';
+import { UnsupportedWavError, readWav } from '../../src/media/embedded/wav';
+import { InvalidSdpError, MediaUnavailableError, NoCommonCodecError, type HoldSession } from '../../src/media/types';
+import { audioPort, offerSdp, RtpPeer, type RtpPacket } from './rtp-peer';
+
+const log = pino({ level: 'silent' });
+const musicFrames = new Set(
+  encodeFrames(PCMU, readWav(join(__dirname, '../../sounds/music.wav')).samples, { loop: true }).map((f) => f.toString('hex')),
+);
+const isMusic = (p: RtpPacket): boolean => musicFrames.has(p.payload.toString('hex'));
+
+function portRange(pairs = 50): { min: number; max: number } {
+  const min = 20000 + 2 * Math.floor(Math.random() * 18000);
+  return { min, max: min + 2 * pairs - 1 };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe('embedded media engine (real sockets)', () => {
+  let media: EmbeddedMedia;
+  const peers: RtpPeer[] = [];
+  const sessions: HoldSession[] = [];
+
+  async function peer(address?: string): Promise<RtpPeer> {
+    const p = await RtpPeer.open(address);
+    peers.push(p);
+    return p;
+  }
+
+  async function hold(offer?: string): Promise<HoldSession> {
+    const session = await media.hold({ callId: `call-${sessions.length}`, remoteOffer: offer });
+    sessions.push(session);
+    return session;
+  }
+
+  beforeEach(() => {
+    media = createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), log });
+  });
+
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((s) => s.release()));
+    await media.stop();
+    await Promise.all(peers.splice(0).map((p) => p.close()));
+  });
+
+  it('answers an offer and sends paced RTP with consecutive sequence numbers and timestamps', async () => {
+    const phone = await peer();
+    const session = await hold(offerSdp(phone.port, '0 8 101'));
+    expect(session.localSdp).toMatch(/^m=audio \d+ RTP\/AVP 0 101\r$/m);
+    expect(session.localSdp).toContain('c=IN IP4 127.0.0.1');
+    expect(media.activeSessions()).toBe(1);
+
+    const packets = await phone.waitFor(51);
+    expect(packets[0]!.marker).toBe(true);
+    for (let i = 1; i < packets.length; i++) {
+      const [previous, packet] = [packets[i - 1]!, packets[i]!];
+      expect(packet.version).toBe(2);
+      expect(packet.payloadType).toBe(0);
+      expect(packet.ssrc).toBe(packets[0]!.ssrc);
+      expect(packet.sequence).toBe((previous.sequence + 1) & 0xffff);
+      // Consecutive unless the pacer dropped ticks after a long stall of a loaded machine.
+      const advance = (packet.timestamp - previous.timestamp) >>> 0;
+      expect(advance % 160).toBe(0);
+      expect(advance).toBeGreaterThanOrEqual(160);
+      expect(packet.payload).toHaveLength(160);
+      expect(packet.marker).toBe(false);
+    }
+    expect(packets.every(isMusic)).toBe(true);
+    const meanGap = (packets[50]!.arrivedAt - packets[0]!.arrivedAt) / 50;
+    expect(meanGap).toBeGreaterThan(15);
+    expect(meanGap).toBeLessThan(25);
+  });
+
+  it('latches to the source of incoming RTP (symmetric RTP)', async () => {
+    const phone = await peer();
+    const nat = await peer();
+    const session = await hold(offerSdp(phone.port));
+    await phone.waitFor(3);
+    await nat.sendRtp(audioPort(session.localSdp));
+    await nat.waitFor(5);
+    const before = phone.packets.length;
+    await sleep(100);
+    expect(phone.packets.length).toBeLessThanOrEqual(before + 1);
+  });
+
+  it('ignores a second stream with another SSRC once latched', async () => {
+    const phone = await peer();
+    const intruder = await peer();
+    const session = await hold(offerSdp(phone.port));
+    const rtpPort = audioPort(session.localSdp);
+    await phone.sendRtp(rtpPort, '127.0.0.1', 1);
+    await intruder.sendRtp(rtpPort, '127.0.0.1', 2);
+    const count = phone.packets.length;
+    await phone.waitFor(count + 10);
+    expect(intruder.packets).toHaveLength(0);
+  });
+
+  it('announces "parked on" and the digits, then resumes the music', async () => {
+    const phone = await peer();
+    const session = await hold(offerSdp(phone.port));
+    await phone.waitFor(5);
+    const started = phone.packets.length;
+    await session.announce('71');
+    const ended = phone.packets.length;
+    const spoken = phone.packets.slice(started + 1, ended - 1);
+    expect(phone.packets.slice(started, ended).some((p) => p.marker)).toBe(true);
+    // 200 ms lead-in, ~0.9 s prompt, two digits, 400 ms tail: at least 1.5 s of packets.
+    expect(spoken.length).toBeGreaterThan(75);
+    expect(spoken.some(isMusic)).toBe(false);
+    await phone.waitFor(ended + 10);
+    expect(phone.packets.slice(ended + 1, ended + 10).every(isMusic)).toBe(true);
+  });
+
+  it('plays a beep, switches between sounds, and a new prompt cuts the previous one short', async () => {
+    const phone = await peer();
+    const session = await hold(offerSdp(phone.port));
+    await phone.waitFor(2);
+    const beforeBeep = phone.packets.length;
+    await session.beep();
+    expect(phone.packets.length - beforeBeep).toBeLessThan(20);
+
+    session.play('silence');
+    const mark = phone.packets.length;
+    await phone.waitFor(mark + 5);
+    expect(phone.packets.slice(mark + 1, mark + 5).every((p) => p.payload.every((b) => b === 0xff))).toBe(true);
+
+    const first = session.announce('123456');
+    await sleep(100);
+    await session.announce('9');
+    await expect(first).resolves.toBeUndefined();
+  });
+
+  it('makes an offer when there is none and sends after acceptAnswer', async () => {
+    const phone = await peer();
+    const session = await hold();
+    expect(session.localSdp).toMatch(/^m=audio \d+ RTP\/AVP 0 8 101\r$/m);
+    expect(session.localSdp).toContain('a=rtpmap:101 telephone-event/8000');
+    await sleep(60);
+    expect(phone.packets).toHaveLength(0);
+    session.acceptAnswer(offerSdp(phone.port, '8 101'));
+    const [packet] = await phone.waitFor(1);
+    expect(packet!.payloadType).toBe(8);
+    expect(() => session.acceptAnswer(offerSdp(phone.port, '8'))).toThrow(/outstanding offer/);
+  });
+
+  it('sends nothing to an inactive or sendonly offer, yet announcements still finish', async () => {
+    const phone = await peer();
+    const session = await hold(offerSdp(phone.port, '0', '127.0.0.1', ['a=sendonly']));
+    expect(session.localSdp).toContain('a=recvonly');
+    await session.beep();
+    expect(phone.packets).toHaveLength(0);
+  });
+
+  it('rejects bad offers without taking a port', async () => {
+    const phone = await peer();
+    await expect(hold(offerSdp(phone.port, '18'))).rejects.toThrow(NoCommonCodecError);
+    await expect(hold('garbage')).rejects.toThrow(InvalidSdpError);
+    expect(media.activeSessions()).toBe(0);
+  });
+
+  it('release() stops sending, frees the port, and is idempotent', async () => {
+    const phone = await peer();
+    const session = await hold(offerSdp(phone.port));
+    const rtpPort = audioPort(session.localSdp);
+    await phone.waitFor(3);
+    const announcing = session.announce('5');
+    await Promise.all([session.release(), session.release()]);
+    await expect(announcing).resolves.toBeUndefined();
+    expect(media.activeSessions()).toBe(0);
+    const count = phone.packets.length;
+    await sleep(80);
+    expect(phone.packets.length).toBe(count);
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind(rtpPort, '127.0.0.1', resolve);
+    });
+    await new Promise<void>((resolve) => probe.close(resolve));
+  });
+
+  it('runs out of ports with MediaUnavailableError and recovers', async () => {
+    await media.stop();
+    media = createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(1), log });
+    const phone = await peer();
+    const first = await hold(offerSdp(phone.port));
+    await expect(hold(offerSdp(phone.port))).rejects.toThrow(MediaUnavailableError);
+    await first.release();
+    await expect(hold(offerSdp(phone.port))).resolves.toBeDefined();
+  });
+
+  it('stop() releases every session and refuses new ones', async () => {
+    const phone = await peer();
+    await hold(offerSdp(phone.port));
+    await hold(offerSdp(phone.port));
+    expect(media.activeSessions()).toBe(2);
+    await media.stop();
+    expect(media.activeSessions()).toBe(0);
+    await expect(hold(offerSdp(phone.port))).rejects.toThrow(MediaUnavailableError);
+  });
+
+  it('works over IPv6', async () => {
+    await media.stop();
+    media = createEmbeddedMedia({ address: '::1', portRange: portRange(), log });
+    const phone = await peer('::1');
+    const session = await hold(offerSdp(phone.port, '0', '::1'));
+    expect(session.localSdp).toContain('c=IN IP6 ::1');
+    const packets = await phone.waitFor(3);
+    expect(packets[2]!.sequence).toBe((packets[0]!.sequence + 2) & 0xffff);
+  });
+});
+
+describe('createEmbeddedMedia configuration', () => {
+  it('fails at start-up on an unusable WAV, naming the file', () => {
+    const bad = join(__dirname, 'no-such-music.wav');
+    expect(() => createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), sounds: { music: bad }, log })).toThrow(
+      UnsupportedWavError,
+    );
+    expect(() => createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), sounds: { music: bad }, log })).toThrow(
+      /no-such-music\.wav/,
+    );
+  });
+
+  it('rejects a host name as the media address', () => {
+    expect(() => createEmbeddedMedia({ address: 'localhost', portRange: portRange(), log })).toThrow(TypeError);
+  });
+});
