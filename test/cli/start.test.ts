@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnCli } from '../support/cli';
+import { freePort } from '../support/ports';
+import { killAllSpawned } from '../support/process';
+import { probeOptions } from '../support/sip-options';
+import { killAllSipp, runSipp } from '../support/sipp';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callpark-start-'));
+});
+
+afterAll(async () => {
+  await killAllSpawned();
+  await killAllSipp();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function writeConfig(name: string): Promise<{ file: string; sipPort: number }> {
+  const sipPort = await freePort('both');
+  const enginePort = await freePort('tcp');
+  const adminPort = await freePort('tcp');
+  const file = path.join(dir, name);
+  fs.writeFileSync(
+    file,
+    [
+      'sip:',
+      `  listen: [udp/127.0.0.1:${sipPort}, tcp/127.0.0.1:${sipPort}]`,
+      `engine: { port: ${enginePort} }`,
+      `admin: { listen: "127.0.0.1:${adminPort}" }`,
+      'policies:',
+      '  - { name: reception, allowCallPark: true, members: ["sip:1*@*"], pickupRangeStart: 701, pickupRangeEnd: 799 }',
+      '',
+    ].join('\n'),
+  );
+  return { file, sipPort };
+}
+
+describe('callpark start (compiled CLI)', () => {
+  it('answers OPTIONS over UDP and TCP, and exits 0 on SIGTERM', async () => {
+    const { file, sipPort } = await writeConfig('ok.yaml');
+    const server = spawnCli(['start', '--config', file]);
+    await server.waitForOutput(/callpark ready/, 20000);
+    expect(server.stdout()).toContain(`SIP listening on udp/127.0.0.1:${sipPort}`);
+
+    expect(await probeOptions({ protocol: 'udp', host: '127.0.0.1', port: sipPort })).toBe('SIP/2.0 200 OK');
+    expect(await probeOptions({ protocol: 'tcp', host: '127.0.0.1', port: sipPort })).toBe('SIP/2.0 200 OK');
+
+    expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(server.stdout()).toContain('callpark stopped');
+  });
+
+  it('answers an INVITE from SIPp with an error rather than hanging (no park app yet)', async () => {
+    const { file, sipPort } = await writeConfig('invite.yaml');
+    const server = spawnCli(['start', '--config', file]);
+    await server.waitForOutput(/callpark ready/, 20000);
+    const uac = await runSipp({ scenario: 'uac', remote: `127.0.0.1:${sipPort}`, totalCalls: 1, timeoutSeconds: 10 });
+    expect(uac.outcome).toBe('call-failed');
+    expect(uac.messagesLog()).toMatch(/SIP\/2\.0 [45]\d\d /);
+    expect((await server.stop('SIGTERM')).code).toBe(0);
+  });
+
+  it('refuses to start with an invalid config, naming the key', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(file, 'log: { level: loud }\n');
+    const server = spawnCli(['start', '--config', file]);
+    expect((await server.exited).code).toBe(1);
+    expect(server.stderr()).toContain('log.level: expected one of');
+  });
+
+  it('exits 1 when its SIP port is taken', async () => {
+    const first = await writeConfig('first.yaml');
+    const holder = spawnCli(['start', '--config', first.file]);
+    await holder.waitForOutput(/callpark ready/, 20000);
+    const clashing = path.join(dir, 'clash.yaml');
+    fs.writeFileSync(clashing, fs.readFileSync(first.file, 'utf8').replace(/engine: \{ port: \d+ \}/, `engine: { port: ${await freePort('tcp')} }`));
+    const second = spawnCli(['start', '--config', clashing]);
+    expect((await second.exited).code).toBe(1);
+    expect(second.stderr()).toContain('callpark start:');
+    expect((await holder.stop('SIGTERM')).code).toBe(0);
+  });
+});
