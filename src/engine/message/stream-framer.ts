@@ -21,7 +21,13 @@ const EMPTY = Buffer.alloc(0);
 type ContentLength = { kind: 'absent' } | { kind: 'invalid' } | { kind: 'value'; length: number };
 
 export class StreamFramer {
-  private pending: Buffer = EMPTY;
+  /**
+   * Unframed bytes are buffer[0, length). The buffer grows by doubling (a slow sender trickling
+   * bytes costs linear, not quadratic, copying) and is replaced, never overwritten, once messages
+   * were cut from it: their bodies share its memory.
+   */
+  private buffer: Buffer = EMPTY;
+  private length = 0;
   /** Bytes of the pending message already searched for the end of its header block. */
   private scanned = 0;
   private failed = false;
@@ -39,16 +45,51 @@ export class StreamFramer {
    */
   push(chunk: Buffer): FramedItem[] {
     if (this.failed) throw new FramingError('Stream already failed');
+    let data = chunk;
+    const fromChunk = this.length === 0;
+    if (!fromChunk) {
+      this.append(chunk);
+      data = this.buffer.subarray(0, this.length);
+    }
+    const items: FramedItem[] = [];
+    let consumed: number;
     try {
-      return this.frame(this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]));
+      consumed = this.frame(data, items);
     } catch (error) {
       if (error instanceof FramingError) this.failed = true;
       throw error;
     }
+    this.keep(data, consumed, fromChunk);
+    return items;
   }
 
-  private frame(buf: Buffer): FramedItem[] {
-    const items: FramedItem[] = [];
+  private append(chunk: Buffer): void {
+    const needed = this.length + chunk.length;
+    if (needed > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    chunk.copy(this.buffer, this.length);
+    this.length = needed;
+  }
+
+  /** Keep data[consumed, end) for the next push. */
+  private keep(data: Buffer, consumed: number, fromChunk: boolean): void {
+    const remaining = data.length - consumed;
+    if (remaining === 0) {
+      this.buffer = EMPTY;
+      this.length = 0;
+    } else if (fromChunk || consumed > 0) {
+      const own = Buffer.allocUnsafe(Math.max(4096, remaining * 2));
+      data.copy(own, 0, consumed);
+      this.buffer = own;
+      this.length = remaining;
+    }
+  }
+
+  /** Cut messages from buf into items; returns the number of bytes consumed. */
+  private frame(buf: Buffer, items: FramedItem[]): number {
     let pos = 0;
     while (pos < buf.length) {
       const afterKeepAlives = this.skipKeepAlives(buf, pos);
@@ -92,8 +133,7 @@ export class StreamFramer {
       pos += total;
       this.scanned = 0;
     }
-    this.pending = pos >= buf.length ? EMPTY : buf.subarray(pos);
-    return items;
+    return pos;
   }
 
   /**

@@ -91,6 +91,27 @@ describe('StreamFramer', () => {
     expect(describeItems(framer.push(wire.subarray(wire.length - 1)))).toEqual(['INVITE']);
   });
 
+  it('never overwrites the body of a message already returned', () => {
+    const framer = new StreamFramer();
+    const wire = Buffer.from(INVITE + INVITE.replace(/v=0/, 'v=9'));
+    const split = Buffer.byteLength(INVITE) + 40;
+    const [first] = framer.push(wire.subarray(0, split));
+    const body = 'message' in first ? Buffer.from(first.message.body) : Buffer.alloc(0);
+    for (let i = split; i < wire.length; i++) framer.push(wire.subarray(i, i + 1));
+    expect('message' in first && first.message.body).toEqual(body);
+    expect(body.toString().startsWith('v=0')).toBe(true);
+  });
+
+  it('accepts a large message trickled one byte at a time', () => {
+    const body = 'x'.repeat(60000);
+    const wire = Buffer.from(BYE.replace('Content-Length: 0', 'Content-Length: ' + body.length) + body);
+    const framer = new StreamFramer();
+    const items: FramedItem[] = [];
+    for (let i = 0; i < wire.length; i++) items.push(...framer.push(wire.subarray(i, i + 1)));
+    expect(items.length).toBe(1);
+    expect(items[0].bytes).toBe(wire.length);
+  });
+
   describe('framing errors', () => {
     it('throws FramingError on an over-size header block, then refuses more data', () => {
       const framer = new StreamFramer({ maxMessageBytes: 1024 });
