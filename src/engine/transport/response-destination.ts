@@ -4,15 +4,29 @@ import type { Endpoint, Source } from './types';
 
 const DEFAULT_SIP_PORT = 5060;
 
-/** The first value of the first Via line, or undefined when absent or unparseable. */
+/**
+ * Parsed top Vias by message, remembered with the line they came from: matching, stamping and
+ * routing each need the top Via, and a changed Via line simply misses the cache.
+ */
+const parsedTopVia = new WeakMap<AnySipMessage, { line: string; via: Via | undefined }>();
+
+/**
+ * The first value of the first Via line, or undefined when absent or unparseable.
+ * The result is shared: treat it as read-only.
+ */
 export function topVia(message: AnySipMessage): Via | undefined {
   const line = message.get('via');
   if (line === undefined) return undefined;
+  const cached = parsedTopVia.get(message);
+  if (cached !== undefined && cached.line === line) return cached.via;
+  let via: Via | undefined;
   try {
-    return parseVia(line)[0];
+    via = parseVia(line)[0];
   } catch {
-    return undefined;
+    via = undefined;
   }
+  parsedTopVia.set(message, { line, via });
+  return via;
 }
 
 /** `[::1]` → `::1`: sockets want bare IPv6 addresses. */
