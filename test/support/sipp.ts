@@ -39,7 +39,7 @@ export interface SippOptions {
   transport?: SippTransport;
   /** `-i`: local IP for binding, Via, Contact and From. Default 127.0.0.1. */
   localIp?: string;
-  /** `-p`: local SIP port. 0 or absent: SIPp picks one (startSipp picks a free one, to know it). */
+  /** `-p`: local SIP port. 0 or absent: a free one is picked (SIPp's own default would be 5060). */
   localPort?: number;
   /** `-r`: calls per second. */
   callRate?: number;
@@ -331,9 +331,19 @@ function launch(options: SippOptions): Launched {
   return { child, files, result };
 }
 
-/** Runs SIPp to completion (e.g. a UAC making N calls). Never rejects: inspect `outcome`/`stats`. */
-export function runSipp(options: SippOptions): Promise<SippResult> {
-  return launch(options).result;
+/**
+ * Runs SIPp to completion (e.g. a UAC making N calls). Never rejects: inspect `outcome`/`stats`.
+ * Without `localPort`, a free port is picked: SIPp itself would take 5060 whenever it is free.
+ */
+export async function runSipp(options: SippOptions): Promise<SippResult> {
+  return launch(await withLocalPort(options)).result;
+}
+
+async function withLocalPort(options: SippOptions): Promise<SippOptions & { localIp: string; localPort: number }> {
+  const localIp = options.localIp ?? '127.0.0.1';
+  const localPort =
+    options.localPort !== undefined && options.localPort !== 0 ? options.localPort : await freePort(listenProtocol(options.transport), localIp);
+  return { ...options, localIp, localPort };
 }
 
 function listenProtocol(transport: SippTransport | undefined): 'udp' | 'tcp' {
@@ -346,9 +356,9 @@ function listenProtocol(transport: SippTransport | undefined): 'udp' | 'tcp' {
  */
 export async function startSipp(options: SippOptions, readyTimeoutMs = 10000): Promise<SippHandle> {
   const protocol = listenProtocol(options.transport);
-  const host = options.localIp ?? '127.0.0.1';
-  const port = options.localPort !== undefined && options.localPort !== 0 ? options.localPort : await freePort(protocol, host);
-  const { child, files, result } = launch({ ...options, localIp: host, localPort: port });
+  const resolved = await withLocalPort(options);
+  const port = resolved.localPort;
+  const { child, files, result } = launch(resolved);
   let exited: SippResult | undefined;
   void result.then((finished) => {
     exited = finished;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { freePort } from '../support/ports';
 import { buildSippArgs, killAllSipp, liveSippCount, parseSippStats, runSipp, sippOutcome, startSipp } from '../support/sipp';
 
@@ -40,10 +41,32 @@ describe('runSipp / startSipp against each other', () => {
       timeoutSeconds: 3,
       extraArgs: ['-recv_timeout', '1000'],
     });
-    expect(uac.outcome).not.toBe('ok');
-    expect(uac.exitCode).not.toBe(0);
-    expect(uac.stats?.successful ?? 0).toBe(0);
+    expect(uac.outcome).toBe('call-failed');
+    expect(uac.exitCode).toBe(1);
+    expect(uac.stats?.successful).toBe(0);
+    expect(uac.stats?.failed).toBe(1);
+    expect(uac.summary).toContain('at least one call failed');
     expect(uac.summary).toContain(uac.files.dir);
+  });
+
+  it('passes injection rows, -key and -set into XML scenarios and collects <log> output', async () => {
+    const fixtures = path.join(__dirname, 'fixtures');
+    const uas = await startSipp({ scenario: path.join(fixtures, 'options-uas.xml'), totalCalls: 2, variables: { label: 'L1' }, timeoutSeconds: 20 });
+    const uac = await runSipp({
+      scenario: path.join(fixtures, 'options-uac.xml'),
+      remote: `127.0.0.1:${uas.port}`,
+      totalCalls: 2,
+      injection: { order: 'SEQUENTIAL', rows: [['alice', '101'], ['bob', '102']] },
+      keys: { greeting: 'hello' },
+      timeoutSeconds: 20,
+    });
+    expect(uac.outcome).toBe('ok');
+    expect(uac.messagesLog()).toContain('From: <sip:alice@127.0.0.1>');
+    expect(uac.messagesLog()).toContain('OPTIONS sip:102@127.0.0.1');
+    expect(uac.messagesLog()).not.toMatch(/Via: SIP\/2\.0\/UDP 127\.0\.0\.1:5060;/);
+    const uasResult = await uas.result;
+    expect(uasResult.outcome).toBe('ok');
+    expect(uasResult.actionLog().trim().split('\n')).toEqual(['L1 got subject Subject: hello', 'L1 got subject Subject: hello']);
   });
 
   it('maps a port already in use to bind-failed', async () => {
