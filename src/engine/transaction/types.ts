@@ -37,7 +37,7 @@ export interface ServerTransaction {
   readonly state: string;
   /** Send a response, driving the §17.2 state machine (retransmissions of finals on UDP, etc.). */
   respond(response: SipResponse): Promise<void>;
-  /** Called for a CANCEL matching this (INVITE) transaction, or for the ACK of a non-2xx. */
+  /** Stop all timers and forget the transaction (it goes to Terminated without sending anything). */
   dispose(): void;
 }
 
