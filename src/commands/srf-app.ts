@@ -1,11 +1,9 @@
 import Srf from 'drachtio-srf';
 import type pino from 'pino';
 
-/**
- * The placeholder SIP application `callpark start` runs until the park app is wired in:
- * it connects to the engine's admin socket and answers OPTIONS with 200 (a health ping).
- */
-export interface RunningOptionsApp {
+/** A drachtio-srf instance connected to the SIP engine (embedded or a drachtio-server). */
+export interface ConnectedSrf {
+  readonly srf: Srf;
   close(): Promise<void>;
 }
 
@@ -14,16 +12,22 @@ export class AppConnectError extends Error {
   override readonly name = 'AppConnectError';
 }
 
-export function startOptionsApp(
+/**
+ * Connects srf to the engine's admin socket. `setup` registers handlers before the connection,
+ * so srf routes their methods on connect. Every app answers OPTIONS with 200 (a health ping).
+ */
+export function connectSrfApp(
   engine: { host: string; port: number; secret: string },
   log: pino.Logger,
+  setup: (srf: Srf) => void = () => undefined,
   connectTimeoutMs = 10_000,
-): Promise<RunningOptionsApp> {
+): Promise<ConnectedSrf> {
   const srf = new Srf();
   srf.use('options', (req, res) => {
     log.debug({ callId: req.get('Call-ID'), source: req.source_address }, 'OPTIONS');
     res.send(200);
   });
+  setup(srf);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       srf.disconnect();
@@ -38,6 +42,7 @@ export function startOptionsApp(
       }
       log.info({ hostport }, 'SIP app connected to the engine');
       resolve({
+        srf,
         close: async () => {
           srf.disconnect();
         },

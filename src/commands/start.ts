@@ -5,10 +5,18 @@ import { createLogger } from '../logger';
 import { parseArgv, stringFlag, UsageError } from './argv';
 import { parseLogLevel } from './engine';
 import { EXIT_FAILURE, EXIT_OK, type Command, type CommandIo } from './io';
-import { startOptionsApp, type RunningOptionsApp } from './options-app';
+import { connectSrfApp } from './srf-app';
+import { createParkApp, type ParkApp } from '../sip';
+import { ParkService } from '../park';
+import { createEmbeddedMedia } from '../media/embedded';
 import { stopWithin, waitForShutdownSignal } from './shutdown';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+/** The configuration asks for something `start` cannot run. */
+export class StartError extends Error {
+  override readonly name = 'StartError';
+}
 
 /** Something started that must be stopped, in reverse order, on shutdown or a failed start. */
 interface Started {
@@ -45,7 +53,7 @@ export const startCommand: Command = {
   --log-level LEVEL  overrides log.level
   --pretty           one human-readable line per log entry instead of JSON
 
-For now the SIP application only answers OPTIONS (200); the park application replaces it.
+Runs the park application (service mode) with the embedded media engine; OPTIONS gets 200.
 Stops cleanly on SIGTERM or SIGINT (exit 0).`,
   async run(args, io) {
     const parsed = parseArgv(args, { config: 'string', 'log-level': 'string', pretty: 'boolean' });
@@ -66,10 +74,11 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
 
     const started: Started[] = [];
     try {
+      let engineAddress = { host: config.engine.host, port: config.engine.port };
       if (config.engine.embedded) {
         const engine: RunningEngine = await startEngine({
           sip: config.sip.listen.map((listen) => ({ ...listen })),
-          admin: { host: config.engine.host, port: config.engine.port },
+          admin: engineAddress,
           secret: config.engine.secret,
           log,
           ...(config.sip.externalAddress === undefined ? {} : { externalAddress: config.sip.externalAddress }),
@@ -77,20 +86,36 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
         started.push({ name: 'engine', stop: () => engine.close() });
         for (const listener of engine.sip) io.out(`SIP listening on ${formatListenSpec(listener)}`);
         io.out(`drachtio admin socket on ${formatHostPort(engine.admin)}`);
-        const app: RunningOptionsApp = await startOptionsApp({ ...engine.admin, secret: config.engine.secret }, log.child({ part: 'sip' }));
-        started.push({ name: 'sip', stop: () => app.close() });
+        engineAddress = engine.admin;
       } else {
-        io.out(`using drachtio-server at ${formatHostPort(config.engine)}`);
-        const app = await startOptionsApp(config.engine, log.child({ part: 'sip' }));
-        started.push({ name: 'sip', stop: () => app.close() });
+        io.out(`using drachtio-server at ${formatHostPort(engineAddress)}`);
       }
+      if (config.media.backend !== 'embedded') {
+        throw new StartError(`media.backend ${config.media.backend} is not wired into callpark start yet; use embedded`);
+      }
+      const media = createEmbeddedMedia({
+        address: config.media.address,
+        portRange: { min: config.media.rtpPorts.start, max: config.media.rtpPorts.end },
+        sounds: config.media.sounds,
+        log: log.child({ part: 'media' }),
+      });
+      started.push({ name: 'media', stop: () => media.stop() });
+      const park = new ParkService({ policies: config.policies, log: log.child({ part: 'park' }) });
+      started.push({ name: 'park', stop: async () => park.stop() });
+      let app: ParkApp | undefined;
+      const connection = await connectSrfApp({ ...engineAddress, secret: config.engine.secret }, log.child({ part: 'sip' }), (srf) => {
+        app = createParkApp({ srf, config, park, media, log });
+      });
+      started.push({ name: 'sip', stop: () => connection.close() });
+      const parkApp = app;
+      if (parkApp !== undefined) started.push({ name: 'park-app', stop: () => parkApp.stop() });
     } catch (error) {
       log.error({ err: error }, 'start-up failed');
       io.err(`callpark start: ${error instanceof Error ? error.message : String(error)}`);
       await stopAll(started, log);
       return EXIT_FAILURE;
     }
-    io.out('callpark ready (SIP application: OPTIONS only; park application in progress)');
+    io.out(`callpark ready: park extension ${config.park.extension}, ${config.policies.length} ${config.policies.length === 1 ? 'policy' : 'policies'}`);
 
     await waitForShutdownSignal(log);
     const clean = await stopAll(started, log);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnCli } from '../support/cli';
-import { freePort } from '../support/ports';
+import { freePort, freePortRange } from '../support/ports';
 import { killAllSpawned } from '../support/process';
 import { probeOptions } from '../support/sip-options';
 import { killAllSipp, runSipp } from '../support/sipp';
@@ -23,6 +23,7 @@ async function writeConfig(name: string): Promise<{ file: string; sipPort: numbe
   const sipPort = await freePort('both');
   const enginePort = await freePort('tcp');
   const adminPort = await freePort('tcp');
+  const rtpStart = await freePortRange(20, 'udp');
   const file = path.join(dir, name);
   fs.writeFileSync(
     file,
@@ -31,8 +32,10 @@ async function writeConfig(name: string): Promise<{ file: string; sipPort: numbe
       `  listen: [udp/127.0.0.1:${sipPort}, tcp/127.0.0.1:${sipPort}]`,
       `engine: { port: ${enginePort} }`,
       `admin: { listen: "127.0.0.1:${adminPort}" }`,
+      `media: { rtpPorts: ${rtpStart}-${rtpStart + 19} }`,
       'policies:',
-      '  - { name: reception, allowCallPark: true, members: ["sip:1*@*"], pickupRangeStart: 701, pickupRangeEnd: 799 }',
+      // SIPp's built-in uac calls from sip:sipp@…
+      '  - { name: reception, allowCallPark: true, members: ["sip:1*@*", "sip:sipp@*"], pickupRangeStart: 701, pickupRangeEnd: 799 }',
       '',
     ].join('\n'),
   );
@@ -53,13 +56,18 @@ describe('callpark start (compiled CLI)', () => {
     expect(server.stdout()).toContain('callpark stopped');
   });
 
-  it('answers an INVITE from SIPp with an error rather than hanging (no park app yet)', async () => {
+  it('runs the park app: a call to 700 reserves an orbit for attended park, and one to an unknown target is refused', async () => {
     const { file, sipPort } = await writeConfig('invite.yaml');
     const server = spawnCli(['start', '--config', file]);
-    await server.waitForOutput(/callpark ready/, 20000);
-    const uac = await runSipp({ scenario: 'uac', remote: `127.0.0.1:${sipPort}`, totalCalls: 1, timeoutSeconds: 10 });
-    expect(uac.outcome).toBe('call-failed');
-    expect(uac.messagesLog()).toMatch(/SIP\/2\.0 [45]\d\d /);
+    await server.waitForOutput(/callpark ready: park extension 700, 1 policy/, 20000);
+
+    const park = await runSipp({ scenario: 'uac', service: '700', remote: `127.0.0.1:${sipPort}`, totalCalls: 1, timeoutSeconds: 15 });
+    expect(park.outcome).toBe('ok');
+    await server.waitForOutput(/"orbit":701,"policy":"reception","msg":"orbit reserved"/, 5000);
+
+    const other = await runSipp({ scenario: 'uac', service: 'nobody', remote: `127.0.0.1:${sipPort}`, totalCalls: 1, timeoutSeconds: 15 });
+    expect(other.outcome).toBe('call-failed');
+    expect(other.messagesLog()).toMatch(/SIP\/2\.0 4\d\d /);
     expect((await server.stop('SIGTERM')).code).toBe(0);
   });
 
