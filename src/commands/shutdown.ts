@@ -3,17 +3,28 @@ import type pino from 'pino';
 const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 /**
- * Resolves with the first SIGTERM or SIGINT. A second signal while shutting down exits at once
- * (exit code 130), so an operator can always get out of a stuck drain.
+ * One signal is often delivered twice: a terminal's Ctrl-C reaches the whole process group (npm
+ * and node), and npm or coreutils `timeout` forward it again. Repeats this soon after the first
+ * are ignored; a later one means the operator insists.
  */
-export function waitForShutdownSignal(log: pino.Logger): Promise<NodeJS.Signals> {
+const DUPLICATE_SIGNAL_WINDOW_MS = 2000;
+
+/**
+ * Resolves with the first SIGTERM or SIGINT. Another signal later than DUPLICATE_SIGNAL_WINDOW_MS
+ * while shutting down exits at once (exit code 130), so an operator can always get out of a stuck drain.
+ */
+export function waitForShutdownSignal(log: pino.Logger, now: () => number = Date.now): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    let received: NodeJS.Signals | undefined;
+    let receivedAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (received === undefined) {
-        received = signal;
+      if (receivedAt === undefined) {
+        receivedAt = now();
         log.info({ signal }, 'shutting down');
         resolve(signal);
+        return;
+      }
+      if (now() - receivedAt < DUPLICATE_SIGNAL_WINDOW_MS) {
+        log.debug({ signal }, 'repeated signal ignored (same delivery via the process group)');
         return;
       }
       log.warn({ signal }, 'second signal while shutting down: exiting now');
