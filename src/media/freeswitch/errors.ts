@@ -11,6 +11,7 @@ function sipStatusOf(err: unknown): number | undefined {
 
 /** Turns a failure of fsmrf's createEndpoint into one of the media contract's errors. */
 export function endpointCreationError(err: unknown): Error {
+  if (err instanceof NoCommonCodecError || err instanceof InvalidSdpError || err instanceof MediaUnavailableError) return err;
   const status = sipStatusOf(err);
   if (status !== undefined && NO_CODEC_STATUSES.has(status)) return new NoCommonCodecError(`FreeSWITCH refused the offer (${status})`);
   if (status === 400) return new InvalidSdpError('FreeSWITCH could not read the offer (400)');

@@ -1,6 +1,6 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from 'pino';
-import type { HoldSession, HoldSound } from '../types';
+import { MediaUnavailableError, type HoldSession, type HoldSound } from '../types';
 import { endpointCreationError } from './errors';
 import type { FreeswitchSounds, FreeswitchTimeouts } from './options';
 import { announcementApp, beepApp, holdSoundApp, type AppCall } from './sounds';
@@ -16,7 +16,7 @@ export interface HoldSessionDeps {
   /** Makes the second endpoint when the call is anchored. */
   readonly createEndpoint: (remoteSdp: string) => Promise<Mrf.Endpoint>;
   readonly sounds: FreeswitchSounds;
-  readonly timeouts: Pick<FreeswitchTimeouts, 'announceMs' | 'releaseMs'>;
+  readonly timeouts: Pick<FreeswitchTimeouts, 'announceMs' | 'releaseMs' | 'commandMs'>;
   /** Start with this sound now (we answered an offer), or only after acceptAnswer (we offered). */
   readonly initialSound: HoldSound;
   readonly awaitingAnswer: boolean;
@@ -74,7 +74,7 @@ export class FreeswitchHoldSession implements HoldSession {
 
   acceptAnswer(remoteAnswer: string): void {
     this.enqueue('apply the answer', async () => {
-      await this.deps.endpoint.modify(remoteAnswer);
+      await this.command(this.deps.endpoint.modify(remoteAnswer), 'the re-INVITE with the answer');
       await this.startSound(false);
     });
   }
@@ -98,21 +98,19 @@ export class FreeswitchHoldSession implements HoldSession {
    * then goes on. Both endpoints go when the session is released.
    */
   anchor(retrieverOffer: string): Promise<AnchoredRetrieval> {
-    const run = async (): Promise<AnchoredRetrieval> => {
+    return this.serial(async (): Promise<AnchoredRetrieval> => {
       if (this.anchoredTo) throw new Error('this hold session is already anchored to a retriever');
-      let other: Mrf.Endpoint;
-      try {
-        other = await this.deps.createEndpoint(retrieverOffer);
-      } catch (err) {
+      if (this.released || this.endpointGone) throw new MediaUnavailableError('the hold endpoint is gone');
+      const other = await this.deps.createEndpoint(retrieverOffer).catch((err: unknown) => {
         throw endpointCreationError(err);
-      }
-      if (this.released) {
+      });
+      if (this.released || this.endpointGone) {
         await this.destroyEndpoint(other, 'retriever');
-        throw endpointCreationError(new Error('hold session released while anchoring'));
+        throw new MediaUnavailableError('the hold endpoint went away while anchoring');
       }
       try {
         await this.breakPlayback();
-        await this.deps.endpoint.bridge(other);
+        await this.command(this.deps.endpoint.bridge(other), 'uuid_bridge');
       } catch (err) {
         await this.destroyEndpoint(other, 'retriever');
         await this.startSound(false);
@@ -121,10 +119,7 @@ export class FreeswitchHoldSession implements HoldSession {
       this.anchoredTo = other;
       other.once('destroy', () => this.deps.log.info({ endpoint: other.uuid }, 'retriever endpoint ended by FreeSWITCH'));
       return { localSdp: other.local.sdp };
-    };
-    const result = this.queue.then(run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    });
   }
 
   release(): Promise<void> {
@@ -162,23 +157,48 @@ export class FreeswitchHoldSession implements HoldSession {
     }
   }
 
-  /** Runs `op` after every earlier operation; failures are logged and never reach the caller's event loop. */
-  private enqueue(what: string, op: () => Promise<void>): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (this.released || this.endpointGone || this.anchoredTo) return;
-      try {
-        await op();
-      } catch (err) {
-        this.deps.log.warn({ err, endpoint: this.id }, `FreeSWITCH could not ${what}`);
-      }
+  /**
+   * Runs `op` after every earlier operation. It stops waiting on `op` when the session ends, so a
+   * command lost with a dead event socket cannot block the queue.
+   */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const ended = this.ended.then((): never => {
+        throw new MediaUnavailableError('the hold session ended');
+      });
+      ended.catch(() => undefined);
+      return Promise.race([op(), ended]);
     };
-    const next = this.queue.then(run);
-    this.queue = next;
-    return next;
+    const result = this.queue.then(run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** A fire-and-forget control operation: skipped once the session is over, failures logged. */
+  private enqueue(what: string, op: () => Promise<void>): Promise<void> {
+    return this.serial(async () => {
+      if (this.released || this.endpointGone || this.anchoredTo) return;
+      await op();
+    }).catch((err: unknown) => {
+      if (err instanceof MediaUnavailableError && (this.released || this.endpointGone)) return;
+      this.deps.log.warn({ err, endpoint: this.id }, `FreeSWITCH could not ${what}`);
+    });
+  }
+
+  /** An event-socket command with a deadline (a dead connection never answers). */
+  private async command<T>(pending: Promise<T>, what: string): Promise<T> {
+    const deadline = delay(this.deps.timeouts.commandMs);
+    try {
+      const outcome = await Promise.race([pending.then((value) => ({ value })), deadline.promise]);
+      if (outcome === 'timeout') throw new MediaUnavailableError(`FreeSWITCH did not answer ${what} within ${this.deps.timeouts.commandMs} ms`);
+      return outcome.value;
+    } finally {
+      deadline.cancel();
+    }
   }
 
   private async breakPlayback(): Promise<void> {
-    await this.deps.endpoint.api('uuid_break', [this.id, 'all']);
+    await this.command(this.deps.endpoint.api('uuid_break', [this.id, 'all']), 'uuid_break');
   }
 
   /** Starts the current hold sound without waiting for it: it plays until broken. */

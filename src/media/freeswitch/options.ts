@@ -30,9 +30,11 @@ export interface FreeswitchTimeouts {
   readonly announceMs: number;
   /** How long to wait for FreeSWITCH's BYE after hanging an endpoint up before ending the SIP dialog ourselves. */
   readonly releaseMs: number;
+  /** How long one event-socket command (uuid_break, uuid_bridge, the re-INVITE applying an answer) may take. */
+  readonly commandMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: FreeswitchTimeouts = { connectMs: 10_000, retryMaxMs: 5_000, announceMs: 30_000, releaseMs: 5_000 };
+export const DEFAULT_TIMEOUTS: FreeswitchTimeouts = { connectMs: 10_000, retryMaxMs: 5_000, announceMs: 30_000, releaseMs: 5_000, commandMs: 10_000 };
 
 export interface FreeswitchMediaOptions {
   /** The drachtio-srf instance the SIP app uses: endpoints are SIP dialogs from it to FreeSWITCH. */
