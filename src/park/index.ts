@@ -54,3 +54,13 @@ export {
   type PolicyHoldSound,
 } from './policy';
 export { InMemoryParkStore, type ParkStore } from './store';
+export {
+  DEFAULT_RETRIEVAL_LIMIT,
+  RetrievalBlockedError,
+  RetrievalGuard,
+  isCountedRetrievalFailure,
+  type RetrievalGuardOptions,
+  type RetrievalGuardStats,
+  type RetrievalLimit,
+  type RetrievalSource,
+} from './retrieval-guard';

@@ -271,7 +271,22 @@ export class ParkService {
     });
   }
 
-  private startRingback(call: ParkedCall): void {
+  /**
+   * An operator rings the parker back now instead of waiting for parkTimeout: the same ring back,
+   * ring-back timeout and fallback as a timeout, without the `timeout` event.
+   * Throws ParkedCallNotFoundError, or ParkStateError unless the call is `parked`.
+   */
+  forceRingback(callId: string): ParkedCallSnapshot {
+    return this.events.batch(() => {
+      const call = this.mustGet(callId);
+      if (call.state !== 'parked') throw new ParkStateError(call.id, call.state, 'ring back');
+      this.timers.clear(call.id);
+      this.startRingback(call, 'forced');
+      return call.snapshot();
+    });
+  }
+
+  private startRingback(call: ParkedCall, cause: 'timeout' | 'forced' = 'timeout'): void {
     if (call.state !== 'parked') return;
     const policy = this.policyOf(call);
     call.transition('ringingBack', this.clock.now());
@@ -280,8 +295,11 @@ export class ParkService {
       this.events.batch(() => this.runFallback(call, 'ringbackTimeout')),
     );
     this.save(call);
-    this.log.info({ callId: call.id, orbit: call.orbit, policy: call.lot, attempt: call.ringbackAttempts }, 'park timeout, ringing back');
-    this.events.emit('timeout', { call: call.snapshot() });
+    this.log.info(
+      { callId: call.id, orbit: call.orbit, policy: call.lot, attempt: call.ringbackAttempts },
+      cause === 'forced' ? 'ring back forced by an operator' : 'park timeout, ringing back',
+    );
+    if (cause === 'timeout') this.events.emit('timeout', { call: call.snapshot() });
     this.events.emit('ringback', { call: call.snapshot(), target: call.ringbackTarget, attempt: call.ringbackAttempts });
     this.setLamp(call, 'ringingBack');
   }
