@@ -19,6 +19,8 @@ declare module 'drachtio-modesl' {
     closing?: boolean;
     /** `retryMaxDelay` caps the reconnect back-off (ms); modesl leaves it unbounded. */
     reconnectOpts: { retryMaxDelay?: number | null; maxAttempts?: number };
+    /** The pending reconnect; disconnect() does not cancel it. */
+    reconnectVars: { retryTimer?: NodeJS.Timeout | null };
     api(command: string, callback: (response: Event) => void): void;
     connected(): boolean;
     disconnect(): void;

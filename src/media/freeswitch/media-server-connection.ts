@@ -66,6 +66,9 @@ export class MediaServerConnection {
     this.server = undefined;
     if (server) {
       try {
+        // drachtio-modesl's disconnect() leaves a pending reconnect timer armed, which would log in again.
+        clearTimeout(server.conn.reconnectVars.retryTimer ?? undefined);
+        server.conn.reconnectVars.retryTimer = null;
         server.disconnect();
       } catch (err) {
         this.options.log.warn({ err }, 'closing the FreeSWITCH connection failed');
