@@ -7,6 +7,7 @@ import { failureTokens } from '../control/leader';
 import type { AppCommandHandler, AppConnection, ProxyCommand, SipCommand } from '../control/types';
 import type { SipRequest, SipResponse } from '../message/sip-message';
 import type { TransactionLayerUser } from '../transaction/types';
+import { ProxyCore } from '../proxy';
 import type { Source, TransportLayer } from '../transport/types';
 import { tagOf } from './addressing';
 import { AppResponder } from './app-response';
@@ -36,6 +37,8 @@ export interface CoreCounts {
   dialogs: number;
   pendingIncoming: number;
   pendingOutgoing: number;
+  /** Requests being proxied (A6) and not finished yet. */
+  proxying: number;
 }
 
 export class SipCore implements TransactionLayerUser, AppCommandHandler {
@@ -43,6 +46,7 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
   private readonly uas: UserAgentServer;
   private readonly responder: AppResponder;
   private readonly uac: UserAgentClient;
+  private readonly proxy: ProxyCore;
   private readonly log: pino.Logger;
 
   constructor(deps: SipCoreDeps) {
@@ -58,6 +62,7 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
     this.uas = new UserAgentServer(this.context);
     this.responder = new AppResponder(this.context, this.uas);
     this.uac = new UserAgentClient(this.context);
+    this.proxy = new ProxyCore(this.context, this.uas.incoming);
   }
 
   counts(): CoreCounts {
@@ -65,6 +70,7 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
       dialogs: this.context.dialogs.size,
       pendingIncoming: this.uas.incoming.size,
       pendingOutgoing: this.uac.outgoing.size,
+      proxying: this.proxy.size,
     };
   }
 
@@ -80,6 +86,7 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
 
   onStrayResponse(response: SipResponse, source: Source): void {
     try {
+      if (this.proxy.claimStrayResponse(response, source)) return;
       this.uac.responses.onStrayResponse(response, source);
     } catch (error) {
       this.log.error({ err: error }, 'stray response handling failed');
@@ -87,6 +94,8 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
   }
 
   private routeRequest(request: SipRequest, source: Source): void {
+    // Record-routed proxy dialogs (wire protocol §4.1 item 2) and CANCELs of proxied INVITEs.
+    if (this.proxy.claimRequest(request, source)) return;
     const method = request.method;
     if (method === 'ACK') {
       this.uas.onAck(request, source);
@@ -190,19 +199,21 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
   }
 
   onProxy(connection: AppConnection, command: ProxyCommand): void {
-    connection.respond(command.msgId, failureTokens('proxy is not supported by this engine yet'));
+    this.proxy.onProxy(connection, command);
   }
 
   onConnectionClosed(connection: AppConnection): void {
     try {
       this.uas.onConnectionClosed(connection);
       this.uac.onConnectionClosed(connection);
+      this.proxy.onConnectionClosed(connection);
     } catch (error) {
       this.log.error({ err: error }, 'connection clean-up failed');
     }
   }
 
   close(): void {
+    this.proxy.close();
     this.uas.close();
     this.context.dialogs.clear();
   }

@@ -1,0 +1,1 @@
+export { ProxyCore } from './proxy-core';
