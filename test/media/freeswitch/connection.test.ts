@@ -114,3 +114,7 @@ test('a profile of another name is used when configured', async () => {
   const session = await media.hold({ callId: 'c1', remoteOffer: OFFER_A });
   await session.release();
 });
+
+// fsmrf arms a 1 s "not ready" timer per connection that it never clears; let the last one run out
+// so the worker exits by itself.
+afterAll(() => new Promise((resolve) => setTimeout(resolve, 1100)));
