@@ -117,6 +117,21 @@ const admin = z
     }
   });
 
+const security = z
+  .object({
+    retrievalLimit: z
+      .object({
+        maxFailures: z.number().int().min(1).default(5),
+        maxFailuresPerAddress: z.number().int().min(1).default(20),
+        windowSeconds: seconds.default(60),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+const shutdown = z.object({ drainSeconds: z.number().int().min(0).default(45) }).strict();
+
 export const DEFAULT_SIP_LISTEN = ['udp/127.0.0.1:5060', 'tcp/127.0.0.1:5060'];
 
 export const configSchema = z
@@ -147,6 +162,8 @@ export const configSchema = z
       .strict()
       .default({}),
     admin: admin.default({}),
+    security: security.default({}),
+    shutdown: shutdown.default({}),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default('info'), pretty: z.boolean().default(false) })
       .strict()
@@ -184,5 +201,6 @@ export const KNOWN_KEYS: readonly string[] = [
   'port', 'secret', 'media', 'backend', 'rtpPorts', 'address', 'sounds', 'music', 'parkedOn', 'digitsDir', 'beep',
   'freeswitch', 'password', 'park', 'extension', 'allocation', 'notifyByMessage', 'admin', 'token', 'log', 'level',
   'pretty', 'policies', 'name', 'allowCallPark', 'members', 'pickupRangeStart', 'pickupRangeEnd', 'parkTimeout',
-  'ringbackTimeout', 'fallback', 'action', 'uri', 'maxTimes', 'holdSound',
+  'ringbackTimeout', 'fallback', 'action', 'uri', 'maxTimes', 'holdSound', 'security', 'retrievalLimit', 'maxFailures',
+  'maxFailuresPerAddress', 'windowSeconds', 'shutdown', 'drainSeconds',
 ];

@@ -66,6 +66,20 @@ export interface AdminConfig extends HostPort {
   readonly tokenGenerated: boolean;
 }
 
+export interface SecurityConfig {
+  /** Failed retrievals (unknown orbit, other park group) allowed per identity and per address in a sliding window. */
+  readonly retrievalLimit: {
+    readonly maxFailures: number;
+    readonly maxFailuresPerAddress: number;
+    readonly windowSeconds: number;
+  };
+}
+
+export interface ShutdownConfig {
+  /** How long SIGTERM waits for parked calls to be rung back or forwarded before ending the rest. */
+  readonly drainSeconds: number;
+}
+
 /** The validated, frozen configuration; the only way settings reach the rest of callpark. */
 export interface Config {
   /** File name (or label) the configuration came from, for messages. */
@@ -88,6 +102,8 @@ export interface Config {
     readonly notifyByMessage: boolean;
   };
   readonly admin: AdminConfig;
+  readonly security: SecurityConfig;
+  readonly shutdown: ShutdownConfig;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly policies: readonly PolicyConfig[];
 }

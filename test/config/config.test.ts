@@ -81,6 +81,17 @@ describe('parseConfig: the example from the issue', () => {
     expect(config.source).toBe('test.yaml');
   });
 
+  it('fills security and shutdown defaults: 5 failed retrievals per identity, 20 per address, in 60 s; 45 s drain', () => {
+    expect(config.security).toEqual({ retrievalLimit: { maxFailures: 5, maxFailuresPerAddress: 20, windowSeconds: 60 } });
+    expect(config.shutdown).toEqual({ drainSeconds: 45 });
+  });
+
+  it('reads security.retrievalLimit and shutdown.drainSeconds, keeping defaults for keys left out', () => {
+    const custom = parse('security:\n  retrievalLimit: { maxFailures: 3, windowSeconds: 120 }\nshutdown: { drainSeconds: 0 }\n');
+    expect(custom.security.retrievalLimit).toEqual({ maxFailures: 3, maxFailuresPerAddress: 20, windowSeconds: 120 });
+    expect(custom.shutdown.drainSeconds).toBe(0);
+  });
+
   it('is deeply frozen', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.policies[0]!.members)).toBe(true);
@@ -181,6 +192,10 @@ describe('parseConfig: errors name the key and the value', () => {
     ['admin: { listen: "0.0.0.0:8080" }\n', 'admin.token', 'required when admin.listen is not a loopback address'],
     ['admin: { token: short }\n', 'admin.token', 'at least 16 characters'],
     ['log: { level: verbose }\n', 'log.level', 'expected one of fatal, error'],
+    ['security: { retrievalLimit: { maxFailures: 0 } }\n', 'security.retrievalLimit.maxFailures', 'expected a number >= 1, got 0'],
+    ['security: { retrievalLimit: { windowSeconds: 1.5 } }\n', 'security.retrievalLimit.windowSeconds', 'whole number'],
+    ['security: { retrievalLimit: { maxFailure: 3 } }\n', 'security.retrievalLimit.maxFailure', 'did you mean maxFailures?'],
+    ['shutdown: { drainSeconds: -1 }\n', 'shutdown.drainSeconds', 'expected a number >= 0, got -1'],
     ['policies:\n  - { name: a, members: [], pickupRangeStart: 1, pickupRangeEnd: 2 }\n', 'policies[0].members', 'at least one member'],
     ['policies:\n  - { name: a, pickupRangeStart: 1, pickupRangeEnd: 2 }\n', 'policies[0].members', 'required'],
     ['policies:\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2, parkTimeout: 0 }\n', 'policies[0].parkTimeout', 'expected a number > 0, got 0'],
