@@ -36,8 +36,8 @@ export interface EngineBenchResult {
   rssColdMiB: number;
   rssBeforeMiB: number;
   rssPeakMiB: number;
-  rssAfterMiB: number;
-  settleSeconds: number;
+  /** RSS after each settle checkpoint, e.g. 10 s and 40 s (past Timer J, 32 s, which keeps BYE transactions). */
+  rssAfter: Array<{ seconds: number; rssMiB: number }>;
   loadAverageAtStart: number;
   engineCommand: string;
   sippCommand: string;
@@ -46,7 +46,8 @@ export interface EngineBenchResult {
 export interface EngineBenchOptions {
   rates: number[];
   stepSeconds: number;
-  settleSeconds: number;
+  /** Seconds after the run at which RSS is read (cumulative), e.g. [10, 40]. */
+  settleCheckpoints: number[];
   /** Extra node flags for the engine child (e.g. `--cpu-prof`). */
   engineNodeFlags?: string[];
   engineCwd?: string;
@@ -75,7 +76,8 @@ function isClean(figures: Omit<EngineStepFigures, 'clean'>): boolean {
 
 export async function runEngineBench(options: EngineBenchOptions): Promise<EngineBenchResult> {
   const uac = path.join(SCENARIOS, 'uac-rtd.xml');
-  const lifetimeMs = (options.rates.length * (options.stepSeconds + 50) + options.settleSeconds + 60) * 1000;
+  const settleSeconds = Math.max(0, ...options.settleCheckpoints);
+  const lifetimeMs = (options.rates.length * (options.stepSeconds + 50) + settleSeconds + 60) * 1000;
   const loadAverageAtStart = loadAverage();
   const engine = await startEngineChild({
     maxLifetimeMs: lifetimeMs,
@@ -138,8 +140,13 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       await sleep(1000);
     }
     const rssPeakMiB = rssSampler.stop();
-    await sleep(options.settleSeconds * 1000);
-    const rssAfterMiB = rssMiB(engine.child.pid);
+    const rssAfter: EngineBenchResult['rssAfter'] = [];
+    let waited = 0;
+    for (const seconds of [...options.settleCheckpoints].sort((a, b) => a - b)) {
+      await sleep((seconds - waited) * 1000);
+      waited = seconds;
+      rssAfter.push({ seconds, rssMiB: round(rssMiB(engine.child.pid)) });
+    }
     const clean = steps.filter((step) => step.clean);
     return {
       steps,
@@ -147,8 +154,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       rssColdMiB: round(rssColdMiB),
       rssBeforeMiB: round(rssBeforeMiB),
       rssPeakMiB: round(rssPeakMiB),
-      rssAfterMiB: round(rssAfterMiB),
-      settleSeconds: options.settleSeconds,
+      rssAfter,
       loadAverageAtStart,
       engineCommand: engine.command.join(' '),
       sippCommand,
@@ -184,7 +190,7 @@ export function formatEngineBench(result: EngineBenchResult): string {
     `Highest clean rate: ${result.maxCleanRate} cps (${round(ratio, 2)}× drachtio-server's ${DRACHTIO_REFERENCE.maxCleanRate})` +
       (best === undefined ? '' : `; p99 setup there ${best.p99Ms} ms (drachtio-server: ${DRACHTIO_REFERENCE.p99SetupMs} ms at 800 cps)`),
     `Engine RSS: cold ${result.rssColdMiB} MiB, after warm-up ${result.rssBeforeMiB} MiB, peak ${result.rssPeakMiB} MiB, ` +
-      `${result.settleSeconds} s after the run ${result.rssAfterMiB} MiB (${round(result.rssAfterMiB - result.rssBeforeMiB)} MiB vs before)`,
+      result.rssAfter.map(({ seconds, rssMiB: rss }) => `${seconds} s after the run ${rss} MiB (${round(rss - result.rssBeforeMiB)} vs before)`).join(', '),
     `Load average at start: ${result.loadAverageAtStart} (2 cores, shared)`,
   ].join('\n');
 }

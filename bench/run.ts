@@ -4,11 +4,28 @@
  */
 import { installExitCleanup, stopAllChildren } from './lib/children';
 import { DEFAULT_ENGINE_RATES, formatEngineBench, runEngineBench } from './engine-bench';
+import { runEngineProfile } from './engine-profile';
+import { DEFAULT_CYCLE_RATES, DEFAULT_HOLD_LEVELS, formatParkBench, runParkBench } from './park-bench';
 
 interface Benchmark {
   name: string;
+  /** Only when named on the command line. */
+  optional?: boolean;
   run(log: (line: string) => void): Promise<string>;
 }
+
+/** A comma-separated list of numbers from the environment, e.g. BENCH_ENGINE_RATES=200,400. */
+function numbersFromEnv(name: string, fallback: number[]): number[] {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const values = text.split(',').map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isFinite(value) || value <= 0)) throw new Error(`${name} must be a list of positive numbers, got "${text}"`);
+  return values;
+}
+
+const engineRates = (): number[] => numbersFromEnv('BENCH_ENGINE_RATES', DEFAULT_ENGINE_RATES);
+const cycleRates = (): number[] => numbersFromEnv('BENCH_CYCLE_RATES', DEFAULT_CYCLE_RATES);
+const holdLevels = (): number[] => numbersFromEnv('BENCH_HOLD_LEVELS', DEFAULT_HOLD_LEVELS);
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -17,7 +34,30 @@ const log = (line: string): void => {
 const BENCHMARKS: Benchmark[] = [
   {
     name: 'engine',
-    run: async (out) => formatEngineBench(await runEngineBench({ rates: DEFAULT_ENGINE_RATES, stepSeconds: 10, settleSeconds: 10, log: out })),
+    run: async (out) =>
+      formatEngineBench(await runEngineBench({ rates: engineRates(), stepSeconds: 10, settleCheckpoints: [10, 40], log: out })),
+  },
+  {
+    name: 'park',
+    run: async (out) =>
+      formatParkBench(
+        await runParkBench({ cycleRates: cycleRates(), stepSeconds: 10, holdLevels: holdLevels(), captureSeconds: 10, log: out }),
+      ),
+  },
+  {
+    name: 'park-cycles',
+    optional: true,
+    run: async (out) => formatParkBench(await runParkBench({ cycleRates: cycleRates(), stepSeconds: 10, holdLevels: [], captureSeconds: 10, log: out })),
+  },
+  {
+    name: 'park-hold',
+    optional: true,
+    run: async (out) => formatParkBench(await runParkBench({ cycleRates: [], stepSeconds: 10, holdLevels: holdLevels(), captureSeconds: 10, log: out })),
+  },
+  {
+    name: 'engine-profile',
+    optional: true,
+    run: (out) => runEngineProfile(Number(process.env.BENCH_PROFILE_RATE ?? 400), out),
   },
 ];
 
@@ -29,7 +69,7 @@ async function main(): Promise<number> {
     log(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((bench) => bench.name).join(', ')}`);
     return 2;
   }
-  const selected = wanted.length === 0 ? BENCHMARKS : BENCHMARKS.filter((bench) => wanted.includes(bench.name));
+  const selected = wanted.length === 0 ? BENCHMARKS.filter((bench) => bench.optional !== true) : BENCHMARKS.filter((bench) => wanted.includes(bench.name));
   const reports: string[] = [];
   let failures = 0;
   for (const bench of selected) {
