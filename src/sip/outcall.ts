@@ -4,6 +4,7 @@
  * target's answer and bridge the two. The pending INVITE is registered on C's teardown and can
  * be canceled by a fallback.
  */
+import type pino from 'pino';
 import type Srf from 'drachtio-srf';
 import { bridgeLegs } from './bridge';
 import type { ParkedLeg, PendingOutcall } from './parked-leg';
@@ -26,6 +27,8 @@ class PendingInvite implements PendingOutcall {
   private request?: SentRequest;
   private canceledFlag = false;
 
+  constructor(private readonly log: pino.Logger) {}
+
   get canceled(): boolean {
     return this.canceledFlag;
   }
@@ -44,22 +47,26 @@ class PendingInvite implements PendingOutcall {
   private sendCancel(): void {
     try {
       this.request?.cancel();
-    } catch {
+    } catch (err) {
       // already answered or finished: nothing left to cancel
+      this.log.debug({ err }, 'CANCEL not sent');
     }
   }
 }
 
 /** INVITE `spec.uri` offering C's SDP; resolves with the answered dialog or why not. */
 export async function placeOutcall(rt: ParkRuntime, leg: ParkedLeg, spec: OutcallSpec): Promise<OutcallResult> {
-  const pending = new PendingInvite();
+  const pending = new PendingInvite(leg.ctx.log);
   leg.outcall = pending;
   const registration = leg.ctx.teardown.add('dialog', `INVITE to ${spec.name}`, () => pending.cancel());
   try {
     const dialog = await rt.srf.createUAC(
       spec.uri,
       { localSdp: leg.dialog.remote.sdp, headers: spec.headers, proxy: rt.config.sip.outboundProxy },
-      { cbRequest: (req: Srf.SrfRequest) => pending.sent(req) },
+      // srf calls cbRequest(err, req), although its typings say cbRequest(req).
+      { cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
+        if (!err && req) pending.sent(req);
+      }) as unknown as (req: Srf.SrfRequest) => void },
     );
     registration.forget();
     if (pending.canceled || leg.ctx.teardown.done) {

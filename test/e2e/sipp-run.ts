@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { runSipp, startSipp, type SippHandle, type SippOptions, type SippResult } from '../support/sipp';
+import { SCENARIOS } from './park-stack';
+
+export interface ScenarioRun {
+  scenario: string;
+  target?: string;
+  service?: string;
+  keys?: Record<string, string>;
+  /** -d: pause length, ms. */
+  pauseMs?: number;
+  totalCalls?: number;
+  localPort?: number;
+  timeoutSeconds?: number;
+}
+
+function options(run: ScenarioRun): SippOptions {
+  const extra = run.pauseMs === undefined ? [] : ['-d', String(run.pauseMs)];
+  return {
+    scenario: path.join(SCENARIOS, run.scenario),
+    remote: run.target,
+    service: run.service,
+    keys: { from_user: 'carol', from_name: 'Carol', rtp_port: '9', ...run.keys },
+    totalCalls: run.totalCalls ?? 1,
+    localPort: run.localPort,
+    timeoutSeconds: run.timeoutSeconds ?? 20,
+    extraArgs: extra,
+  };
+}
+
+export function scenario(run: ScenarioRun): Promise<SippResult> {
+  return runSipp(options(run));
+}
+
+export function startScenario(run: ScenarioRun): Promise<SippHandle> {
+  return startSipp(options(run));
+}
