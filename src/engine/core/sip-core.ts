@@ -24,6 +24,10 @@ import { UserAgentServer } from './uas';
 const ROUTABLE_WITH_STALE_TAG = new Set(['INFO', 'NOTIFY', 'OPTIONS', 'MESSAGE', 'SUBSCRIBE', 'PUBLISH']);
 /** Only meaningful inside a dialog: 481 when none matches (§4.1). */
 const DIALOG_ONLY = new Set(['BYE', 'UPDATE', 'PRACK', 'INVITE']);
+/** Methods of RFC 3261 and its extensions that srf apps route; anything else nobody routed gets 501. */
+const KNOWN_METHODS = new Set([
+  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
+]);
 
 export interface SipCoreDeps {
   transport: TransportLayer;
@@ -134,7 +138,9 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
     }
     const owner = this.context.apps.connectionFor(method.toLowerCase());
     if (owner === undefined) {
-      this.uas.respondLocally(transaction, request, 503, 'Service Unavailable');
+      // DEVIATION: drachtio-server drops unknown methods silently; RFC 3261 §8.2.1 asks for 501.
+      if (KNOWN_METHODS.has(method)) this.uas.respondLocally(transaction, request, 503, 'Service Unavailable');
+      else this.uas.respondLocally(transaction, request, 501, 'Not Implemented');
       return;
     }
     this.uas.forward(request, source, transaction, owner);
