@@ -256,6 +256,7 @@ export class StandInChannel {
       if (this.playing !== playback) return;
       this.finishPlayback(socket, 'FILE PLAYED');
     }, this.standIn.behaviour.finitePlaybackMs);
+    timer.unref();
     this.timers.add(timer);
   }
 

@@ -29,6 +29,8 @@ function delay(ms: number): { promise: Promise<'timeout'>; cancel: () => void } 
   let timer: NodeJS.Timeout | undefined;
   const promise = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), ms);
+    // A deadline alone must not keep the process alive (a command lost on a dead socket arms one).
+    timer.unref();
   });
   return { promise, cancel: () => clearTimeout(timer) };
 }
