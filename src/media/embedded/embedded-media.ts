@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { MediaUnavailableError, type HoldRequest, type HoldSession, type MediaBackend } from '../types';
 import { PCMA, PCMU, type Codec, type CodecName } from './codecs';
+import { G722 } from './g722';
 import { Pacer } from './pacer';
 import { PortPool, type PortRange } from './port-pool';
 import { buildAnswer, buildOffer, negotiateAnswer, negotiateOffer } from './sdp';
@@ -16,7 +17,7 @@ export interface EmbeddedMediaOptions {
   readonly portRange: PortRange;
   /** Replace any of the shipped sounds with your own WAV files. */
   readonly sounds?: Partial<SoundFiles>;
-  /** Codecs we accept and offer, in our offer's order (default: all available, PCMU first). */
+  /** Codecs we accept and offer, in our offer's order (default PCMU, PCMA, G722). */
   readonly codecs?: readonly CodecName[];
   readonly log: Logger;
 }
@@ -25,7 +26,7 @@ export interface EmbeddedMedia extends MediaBackend {
   readonly name: 'embedded';
 }
 
-const AVAILABLE_CODECS: ReadonlyMap<CodecName, Codec> = new Map([PCMU, PCMA].map((codec) => [codec.name, codec]));
+const AVAILABLE_CODECS: ReadonlyMap<CodecName, Codec> = new Map([PCMU, PCMA, G722].map((codec) => [codec.name, codec]));
 const BIND_ATTEMPTS = 5;
 
 /**
