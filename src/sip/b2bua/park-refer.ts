@@ -1,0 +1,158 @@
+/**
+ * DESIGN §4.4: a REFER to the park extension or an orbit on a bridged call is callpark's own. The
+ * park is committed first (a refusal answers the REFER itself: 403, 486…), then 202, C moved to
+ * music on hold by a re-INVITE we offer, the orbit spoken to A if A is still there, NOTIFY
+ * `SIP/2.0 200 Parked at 704`, and A's leg ended. C's leg becomes a ParkedLeg handed to `onParked`.
+ */
+import type pino from 'pino';
+import type Srf from 'drachtio-srf';
+import type { HoldSession, HoldSound, MediaBackend } from '../../media/types';
+import { normalizeIdentity, type ParkedCallSnapshot, type ParkService } from '../../park';
+import { refusalFor } from '../sip-errors';
+import { ParkedLeg } from '../parked-leg';
+import { parseReplaces } from '../replaces';
+import { dialogLookup, hangUp } from '../srf-extras';
+import type { BridgedCall, CallLeg } from './bridged-call';
+import type { ReferTarget } from './refer-target';
+import { notifyReferProgress } from './sipfrag';
+
+export interface ParkReferDeps {
+  readonly srf: Srf;
+  readonly park: ParkService;
+  readonly media: MediaBackend;
+  readonly extension: string;
+  /** Speak the orbit to the parker when its leg is still up (default true). */
+  readonly announceToParker: boolean;
+  /** The parked leg now belongs to whoever retrieves or rings back (the park app's registry). */
+  onParked(leg: ParkedLeg): void;
+}
+
+function contactUri(req: Srf.SrfRequest): string | undefined {
+  const contact = req.get('Contact');
+  return contact ? /<([^>]+)>/.exec(contact)?.[1] ?? contact.split(';')[0]?.trim() : undefined;
+}
+
+/** Attended park: A reserved an orbit by calling the park extension; Replaces names that call. */
+function openReservation(park: ParkService, parkerUri: string): ParkedCallSnapshot | undefined {
+  const parker = normalizeIdentity(parkerUri);
+  return park.list().find((call) => call.state === 'reserved' && call.parker.identity === parker);
+}
+
+function commitPark(deps: ParkReferDeps, parker: CallLeg, far: CallLeg, req: Srf.SrfRequest, target: ReferTarget): ParkedCallSnapshot {
+  const parked = { identity: far.party.uri, displayName: far.party.displayName };
+  if (target.replaces) {
+    const reservation = openReservation(deps.park, parker.party.uri);
+    if (reservation) return deps.park.completeReservation(reservation.id, parked);
+  }
+  const orbit = target.user === deps.extension ? undefined : Number(target.user);
+  return deps.park.park({ parker: { identity: parker.party.uri, contact: contactUri(req) }, parked, orbit });
+}
+
+/** The consultation call to the park extension that an attended park's Replaces names, if we hold it. */
+function replacedDialog(srf: Srf, target: ReferTarget): Srf.Dialog | undefined {
+  const header = /[?&]replaces=([^&>]+)/i.exec(target.uri)?.[1];
+  if (!header) return undefined;
+  try {
+    const replaces = parseReplaces(decodeURIComponent(header));
+    return (
+      dialogLookup(srf).findDialogByCallIDAndFromTag(replaces.callId, replaces.fromTag) ??
+      dialogLookup(srf).findDialogByCallIDAndFromTag(replaces.callId, replaces.toTag)
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+async function notify(log: pino.Logger, dialog: Srf.Dialog, cseq: string, status: number, reason: string, final: boolean): Promise<void> {
+  try {
+    await notifyReferProgress(dialog, cseq, { status, reason, final });
+  } catch (err) {
+    log.info({ err }, `NOTIFY ${status} to the parker not delivered`);
+  }
+}
+
+async function announceToParker(deps: ParkReferDeps, parker: CallLeg, orbit: number, log: pino.Logger): Promise<void> {
+  const session = await deps.media.hold({ callId: parker.dialog.sip.callId, sound: 'silence' });
+  try {
+    session.acceptAnswer(await parker.dialog.modify(session.localSdp));
+    await session.announce(String(orbit));
+  } catch (err) {
+    log.info({ err }, 'could not speak the orbit to the parker');
+  } finally {
+    await session.release();
+  }
+}
+
+export async function parkByRefer(
+  deps: ParkReferDeps,
+  call: BridgedCall,
+  parker: CallLeg,
+  req: Srf.SrfRequest,
+  res: Srf.SrfResponse,
+  target: ReferTarget,
+  holdSound: HoldSound,
+): Promise<void> {
+  const { ctx } = call;
+  const far = call.other(parker);
+  const cseq = (req.get('CSeq') ?? '1').trim().split(/\s+/)[0]!;
+  let parked: ParkedCallSnapshot;
+  try {
+    parked = commitPark(deps, parker, far, req, target);
+  } catch (err) {
+    const refusal = refusalFor(err) ?? { status: 500, reason: 'Park failed', headers: {} };
+    ctx.log.info({ status: refusal.status }, `park REFER refused: ${refusal.status} ${refusal.reason}`);
+    res.send(refusal.status, refusal.reason, { headers: refusal.headers });
+    return;
+  }
+  ctx.bindOrbit(parked.orbit);
+  ctx.bindPolicy(parked.lot);
+  const subscribed = !target.noSubscription;
+  res.send(202, target.noSubscription ? { headers: { 'Refer-Sub': 'false' } } : {});
+
+  // From here the legs go separate ways: A leaves, C stays parked.
+  await call.unwire();
+  const parkRegistration = ctx.teardown.add('park', 'parked call', () => void deps.park.hangup(parked.id));
+  const parkerGone = (): void => parker.registration.forget();
+  parker.dialog.on('destroy', parkerGone);
+  if (subscribed) await notify(ctx.log, parker.dialog, cseq, 100, 'Trying', false);
+
+  let hold: HoldSession;
+  try {
+    hold = await deps.media.hold({ callId: far.dialog.sip.callId, sound: holdSound });
+  } catch (err) {
+    ctx.log.error({ err }, 'no media for music on hold; park abandoned');
+    await parkRegistration.release();
+    if (subscribed) await notify(ctx.log, parker.dialog, cseq, 503, 'Service Unavailable', true);
+    call.wire();
+    return;
+  }
+  const holdRegistration = ctx.teardown.add('media', 'music on hold', () => hold.release());
+  try {
+    hold.acceptAnswer(await far.dialog.modify(hold.localSdp));
+  } catch (err) {
+    ctx.log.warn({ err }, 'parked party refused the re-INVITE to music on hold; park abandoned');
+    await holdRegistration.release();
+    await parkRegistration.release();
+    if (subscribed) await notify(ctx.log, parker.dialog, cseq, 488, 'Not Acceptable Here', true);
+    call.wire();
+    return;
+  }
+
+  const onFarHangup = (): void => {
+    far.registration.forget();
+    ctx.log.info('parked party hung up');
+    void ctx.teardown.run();
+  };
+  far.dialog.on('destroy', onFarHangup);
+  ctx.teardown.add('listener', 'parked party BYE listener', () => void far.dialog.removeListener('destroy', onFarHangup));
+  const leg = new ParkedLeg(parked.id, parked.orbit, ctx, far.dialog, far.registration, far.party, hold, holdRegistration);
+  deps.onParked(leg);
+  ctx.log.info({ parker: parker.party.aor, parked: far.party.aor }, `${leg.label} parked at ${parked.orbit} by REFER`);
+
+  if (parker.registration.active && deps.announceToParker) await announceToParker(deps, parker, parked.orbit, ctx.log);
+  if (subscribed && parker.registration.active) await notify(ctx.log, parker.dialog, cseq, 200, `Parked at ${parked.orbit}`, true);
+  parker.dialog.removeListener('destroy', parkerGone);
+  await parker.registration.release();
+  const consultation = target.replaces ? replacedDialog(deps.srf, target) : undefined;
+  if (consultation) await hangUp(consultation).catch(() => undefined);
+}
