@@ -2,10 +2,11 @@ import { UsageError } from './argv';
 import { checkConfigCommand } from './check-config';
 import { engineCommand } from './engine';
 import { startCommand } from './start';
+import { statusCommand } from './status';
 import { EXIT_OK, EXIT_USAGE, type Command, type CommandIo } from './io';
 import { callparkVersion } from './version';
 
-export const COMMANDS: readonly Command[] = [startCommand, engineCommand, checkConfigCommand];
+export const COMMANDS: readonly Command[] = [startCommand, statusCommand, engineCommand, checkConfigCommand];
 
 function mainHelp(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((command) => command.name.length));

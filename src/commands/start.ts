@@ -7,8 +7,10 @@ import { parseLogLevel } from './engine';
 import { EXIT_FAILURE, EXIT_OK, type Command, type CommandIo } from './io';
 import { connectSrfApp } from './srf-app';
 import { createParkApp, type ParkApp } from '../sip';
-import { ParkService } from '../park';
+import { ParkService, RetrievalGuard } from '../park';
 import { createEmbeddedMedia } from '../media/embedded';
+import { ParkCounters, startAdminServer, type AdminServer, type EngineStats } from '../admin';
+import { drainParkedCalls } from './drain';
 import { stopWithin, waitForShutdownSignal } from './shutdown';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -53,8 +55,11 @@ export const startCommand: Command = {
   --log-level LEVEL  overrides log.level
   --pretty           one human-readable line per log entry instead of JSON
 
-Runs the park application (service mode) with the embedded media engine; OPTIONS gets 200.
-Stops cleanly on SIGTERM or SIGINT (exit 0).`,
+Runs the park application (service mode) with the embedded media engine and the admin API
+(loopback by default, bearer token: admin.token or $CALLPARK_ADMIN_TOKEN); OPTIONS gets 200.
+SIGTERM or SIGINT drains: /healthz turns 503, new parks are refused, every parked call is rung
+back at once, and callpark exits when none is left or after shutdown.drainSeconds (exit 0).
+A second signal exits at once.`,
   async run(args, io) {
     const parsed = parseArgv(args, { config: 'string', 'log-level': 'string', pretty: 'boolean' });
     if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
@@ -73,8 +78,11 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
     log.info({ config: config.source, policies: config.policies.length, mode: config.mode }, 'starting callpark');
 
     const started: Started[] = [];
+    let park: ParkService | undefined;
+    let admin: AdminServer | undefined;
     try {
       let engineAddress = { host: config.engine.host, port: config.engine.port };
+      let engineStats: (() => EngineStats) | undefined;
       if (config.engine.embedded) {
         const engine: RunningEngine = await startEngine({
           sip: config.sip.listen.map((listen) => ({ ...listen })),
@@ -87,6 +95,7 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
         for (const listener of engine.sip) io.out(`SIP listening on ${formatListenSpec(listener)}`);
         io.out(`drachtio admin socket on ${formatHostPort(engine.admin)}`);
         engineAddress = engine.admin;
+        engineStats = () => engine.stats();
       } else {
         io.out(`using drachtio-server at ${formatHostPort(engineAddress)}`);
       }
@@ -100,15 +109,36 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
         log: log.child({ part: 'media' }),
       });
       started.push({ name: 'media', stop: () => media.stop() });
-      const park = new ParkService({ policies: config.policies, log: log.child({ part: 'park' }) });
-      started.push({ name: 'park', stop: async () => park.stop() });
+      const parkService = new ParkService({ policies: config.policies, log: log.child({ part: 'park' }) });
+      park = parkService;
+      started.push({ name: 'park', stop: async () => parkService.stop() });
+      // Counted from the first call on, though the admin server only starts last.
+      const counters = new ParkCounters(parkService);
+      // TODO(sip): pass `guard` to createParkApp once ParkAppDeps accepts it (see docs/operations.md).
+      const guard = new RetrievalGuard({ limit: config.security.retrievalLimit });
       let app: ParkApp | undefined;
       const connection = await connectSrfApp({ ...engineAddress, secret: config.engine.secret }, log.child({ part: 'sip' }), (srf) => {
-        app = createParkApp({ srf, config, park, media, log });
+        app = createParkApp({ srf, config, park: parkService, media, log });
       });
       started.push({ name: 'sip', stop: () => connection.close() });
       const parkApp = app;
       if (parkApp !== undefined) started.push({ name: 'park-app', stop: () => parkApp.stop() });
+
+      const adminServer = await startAdminServer({
+        listen: { host: config.admin.host, port: config.admin.port },
+        token: config.admin.token,
+        park: parkService,
+        counters,
+        guard,
+        mediaSessions: () => media.activeSessions(),
+        log: log.child({ part: 'admin' }),
+        ...(engineStats === undefined ? {} : { engineStats }),
+        ...(parkApp === undefined ? {} : { appCounts: () => parkApp.counts() }),
+      });
+      admin = adminServer;
+      started.push({ name: 'admin', stop: () => adminServer.close() });
+      io.out(`admin API on ${adminServer.url}${config.admin.tokenGenerated ? ' (token generated at random: set admin.token or CALLPARK_ADMIN_TOKEN to use it)' : ''}`);
+      if (config.admin.tokenGenerated) log.warn('no admin.token configured: the admin API uses a random token nobody knows');
     } catch (error) {
       log.error({ err: error }, 'start-up failed');
       io.err(`callpark start: ${error instanceof Error ? error.message : String(error)}`);
@@ -118,6 +148,9 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
     io.out(`callpark ready: park extension ${config.park.extension}, ${config.policies.length} ${config.policies.length === 1 ? 'policy' : 'policies'}`);
 
     await waitForShutdownSignal(log);
+    if (park !== undefined) {
+      await drainParkedCalls({ park, deadlineMs: config.shutdown.drainSeconds * 1000, log, ...(admin === undefined ? {} : { admin }) });
+    }
     const clean = await stopAll(started, log);
     log.info({ clean }, 'callpark stopped');
     return clean ? EXIT_OK : EXIT_FAILURE;

@@ -19,7 +19,9 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function writeConfig(name: string): Promise<{ file: string; sipPort: number }> {
+const ADMIN_TOKEN = 'start-test-admin-token-0123';
+
+async function writeConfig(name: string): Promise<{ file: string; sipPort: number; adminPort: number }> {
   const sipPort = await freePort('both');
   const enginePort = await freePort('tcp');
   const adminPort = await freePort('tcp');
@@ -31,7 +33,7 @@ async function writeConfig(name: string): Promise<{ file: string; sipPort: numbe
       'sip:',
       `  listen: [udp/127.0.0.1:${sipPort}, tcp/127.0.0.1:${sipPort}]`,
       `engine: { port: ${enginePort} }`,
-      `admin: { listen: "127.0.0.1:${adminPort}" }`,
+      `admin: { listen: "127.0.0.1:${adminPort}", token: ${ADMIN_TOKEN} }`,
       `media: { rtpPorts: ${rtpStart}-${rtpStart + 19} }`,
       'policies:',
       // SIPp's built-in uac calls from sip:sipp@…
@@ -39,7 +41,7 @@ async function writeConfig(name: string): Promise<{ file: string; sipPort: numbe
       '',
     ].join('\n'),
   );
-  return { file, sipPort };
+  return { file, sipPort, adminPort };
 }
 
 describe('callpark start (compiled CLI)', () => {
@@ -89,5 +91,45 @@ describe('callpark start (compiled CLI)', () => {
     expect((await second.exited).code).toBe(1);
     expect(second.stderr()).toContain('callpark start:');
     expect((await holder.stop('SIGTERM')).code).toBe(0);
+  });
+});
+
+describe('callpark start: admin API and callpark status (compiled CLI)', () => {
+  it('serves the admin API last, answers callpark status, and drains on SIGTERM', async () => {
+    const { file, adminPort } = await writeConfig('admin.yaml');
+    const server = spawnCli(['start', '--config', file]);
+    await server.waitForOutput(/callpark ready/, 20000);
+    const url = `http://127.0.0.1:${adminPort}`;
+    expect(server.stdout()).toContain(`admin API on ${url}\n`);
+
+    const status = spawnCli(['status', '--config', file]);
+    expect((await status.exited).code).toBe(0);
+    expect(status.stdout()).toContain(`callpark at ${url}: ok, 0 parked calls`);
+    expect(status.stdout()).toMatch(/^reception +701-799 +0$/m);
+
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    expect(metrics).toMatch(/^callpark_parked_calls\{lot="reception"\} 0$/m);
+    expect(metrics).toMatch(/^callpark_engine_app_connections 1$/m);
+    expect(metrics).toMatch(/^callpark_media_sessions 0$/m);
+    expect(metrics).toMatch(/^callpark_sip_calls 0$/m);
+    expect((await fetch(`${url}/api/calls`)).status).toBe(401);
+
+    expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(server.stdout()).toContain('drained: no parked calls left');
+    const after = spawnCli(['status', '--admin', url, '--token', ADMIN_TOKEN]);
+    expect((await after.exited).code).toBe(1);
+    expect(after.stderr()).toContain(`cannot reach the admin API at ${url} (ECONNREFUSED)`);
+  });
+
+  it('callpark status exits 1 on a wrong token', async () => {
+    const { file, adminPort } = await writeConfig('admin-token.yaml');
+    const server = spawnCli(['start', '--config', file]);
+    await server.waitForOutput(/callpark ready/, 20000);
+    const status = spawnCli(['status', '--admin', `127.0.0.1:${adminPort}`], { env: { CALLPARK_ADMIN_TOKEN: 'not-the-token-at-all' } });
+    expect((await status.exited).code).toBe(1);
+    expect(status.stderr()).toContain('refused the token (401)');
+    expect((await server.stop('SIGTERM')).code).toBe(0);
   });
 });
