@@ -122,13 +122,19 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     else socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.listen.host, port: options.listen.port }, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: options.listen.host, port: options.listen.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    hub.close();
+    if (ownsCounters) counters.detach();
+    throw error;
+  }
   server.on('error', (err) => log.error({ err }, 'admin server error'));
   const address = server.address() as AddressInfo;
   const bound = { host: address.address, port: address.port };

@@ -236,3 +236,10 @@ describe('admin API: metrics and health', () => {
     expect(text).toBe('# HELP x_total a\\nb\n# TYPE x_total counter\nx_total{lot="a\\"b\\\\c\\nd"} 1\n');
   });
 });
+
+describe('admin server start-up', () => {
+  it('fails to start on a port already in use, and lets go of the park service', async () => {
+    const h = await harness();
+    await expect(startHarness({ listen: { host: '127.0.0.1', port: h.admin.port } })).rejects.toThrow(/EADDRINUSE/);
+  });
+});
