@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import vm from 'node:vm';
 import { CALLER, SALES_A, SALES_B } from '../park/park-harness';
 import { jsonOf, SseClient, startHarness, TOKEN, type AdminHarness, type CallBody, type CallsBody, type LotsBody } from './admin-harness';
 
@@ -57,6 +59,13 @@ describe('admin API: authentication', () => {
     const html = await page.text();
     expect(html).toContain('new EventSource');
     expect(html).not.toContain(TOKEN);
+    // the inline script compiles, and the CSP hashes are those of the inline script and style
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
+    const style = /<style>([\s\S]*)<\/style>/.exec(html)![1]!;
+    expect(() => new vm.Script(script)).not.toThrow();
+    const hash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+    expect(page.headers.get('content-security-policy')).toContain(`script-src ${hash(script)}`);
+    expect(page.headers.get('content-security-policy')).toContain(`style-src ${hash(style)}`);
   });
 
   it('answers unknown paths 404 and wrong methods 405 with Allow, as JSON', async () => {
