@@ -24,6 +24,8 @@ export interface EngineStepFigures {
   p50Ms: number;
   p99Ms: number;
   engineCpuPercent: number;
+  /** Share of the step the engine's main thread waited for a CPU (others' load). */
+  engineWaitPercent: number;
   appCpuPercent: number;
   engineRssMiB: number;
   clean: boolean;
@@ -126,6 +128,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
         p50Ms: percentile(step.responseTimes, 50),
         p99Ms: percentile(step.responseTimes, 99),
         engineCpuPercent: round(engineCpu.read(), 0),
+        engineWaitPercent: round(engineCpu.waitPercent(), 0),
         appCpuPercent: round(appCpu.read(), 0),
         engineRssMiB: round(stepRss.stop(), 1),
         outcome: step.result.outcome,
@@ -134,7 +137,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       steps.push(figures);
       options.log(
         `engine bench: ${rate} cps → ${figures.successful}/${calls} ok, ${figures.failed} failed, ${figures.achievedRate} cps achieved, ` +
-          `p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, engine CPU ${figures.engineCpuPercent}%, load ${loadAverage()}`,
+          `p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, engine CPU ${figures.engineCpuPercent}% (waited for CPU ${figures.engineWaitPercent}%), load ${loadAverage()}`,
       );
       if (!figures.clean) break;
       await sleep(1000);
@@ -175,6 +178,7 @@ export function formatEngineBench(result: EngineBenchResult): string {
     step.p50Ms,
     step.p99Ms,
     step.engineCpuPercent,
+    step.engineWaitPercent,
     step.appCpuPercent,
     step.engineRssMiB,
     step.clean ? 'yes' : `no (${step.outcome})`,
@@ -183,7 +187,7 @@ export function formatEngineBench(result: EngineBenchResult): string {
   const ratio = result.maxCleanRate / DRACHTIO_REFERENCE.maxCleanRate;
   return [
     markdownTable(
-      ['cps asked', 'ok/calls', 'failed', 'retrans', 'cps done', 'p50 ms', 'p99 ms', 'engine CPU %', 'app CPU %', 'engine RSS peak MiB', 'clean'],
+      ['cps asked', 'ok/calls', 'failed', 'retrans', 'cps done', 'p50 ms', 'p99 ms', 'engine CPU %', 'engine CPU wait %', 'app CPU %', 'engine RSS peak MiB', 'clean'],
       rows,
     ),
     '',

@@ -60,6 +60,8 @@ export interface CycleStepFigures {
   retrieveP50Ms: number;
   retrieveP99Ms: number;
   cpuPercent: number;
+  /** Share of the step the server's main thread waited for a CPU (others' load). */
+  cpuWaitPercent: number;
   rssPeakMiB: number;
   clean: boolean;
 }
@@ -69,6 +71,7 @@ export interface HoldFigures {
   /** Calls SIPp reported as set up (200 OK received). */
   answered: number;
   cpuPercent: number;
+  cpuWaitPercent: number;
   rssMiB: number;
   rssIdleMiB: number;
   rtp: RtpSummary;
@@ -130,12 +133,13 @@ async function runCycleStep(server: CallparkChild, rate: number, seconds: number
     shed503,
     otherRefusals: refusals - shed503,
     timeouts,
-    achievedRate: round(completed / ((retrieved.result.elapsedMs || 1) / 1000), 0),
+    achievedRate: round(retrieved.achievedRate, 0),
     parkP50Ms: percentile(parked.responseTimes, 50),
     parkP99Ms: percentile(parked.responseTimes, 99),
     retrieveP50Ms: percentile(retrieved.responseTimes, 50),
     retrieveP99Ms: percentile(retrieved.responseTimes, 99),
     cpuPercent: round(cpu.read(), 0),
+    cpuWaitPercent: round(cpu.waitPercent(), 0),
     rssPeakMiB: round(rss.stop(), 1),
   };
   const clean =
@@ -150,7 +154,7 @@ async function runCycleStep(server: CallparkChild, rate: number, seconds: number
 
 async function runCycles(dir: string, options: ParkBenchOptions, commands: string[]): Promise<CycleStepFigures[]> {
   const lifetimeMs = (options.cycleRates.length * (options.stepSeconds + 120) + 60) * 1000;
-  const server = await startCallparkChild(path.join(dir), 4000, lifetimeMs);
+  const server = await startCallparkChild(dir, 4000, lifetimeMs);
   commands.push(server.command);
   const steps: CycleStepFigures[] = [];
   try {
@@ -161,7 +165,7 @@ async function runCycles(dir: string, options: ParkBenchOptions, commands: strin
       options.log(
         `park bench: ${rate} cycles/s → ${figures.completed}/${figures.cycles} retrieved, ${figures.failed} failed ` +
           `(${figures.shed503} × 503, ${figures.otherRefusals} other refusals, ${figures.timeouts} timeouts), ` +
-          `retrieve p50 ${figures.retrieveP50Ms} ms p99 ${figures.retrieveP99Ms} ms, CPU ${figures.cpuPercent}%, load ${loadAverage()}`,
+          `retrieve p50 ${figures.retrieveP50Ms} ms p99 ${figures.retrieveP99Ms} ms, CPU ${figures.cpuPercent}% (waited ${figures.cpuWaitPercent}%), load ${loadAverage()}`,
       );
       if (!figures.clean) break;
       await sleep(2000);
@@ -200,6 +204,7 @@ async function runHoldLevel(dir: string, parked: number, options: ParkBenchOptio
     cpu.start();
     await capture.done;
     const cpuPercent = round(cpu.read(), 0);
+    const cpuWaitPercent = round(cpu.waitPercent(), 0);
     const rss = rssMiB(server.child.pid);
     const result = await sipp;
     if (commands.length < 4) commands.push(result.command.join(' ').replace(/\/tmp\/callpark-sipp-[^/ ]+/g, '$RUN'), capture.command);
@@ -209,13 +214,14 @@ async function runHoldLevel(dir: string, parked: number, options: ParkBenchOptio
       parked,
       answered: (result.stats?.successful ?? 0) + (result.stats?.failed ?? 0) === 0 ? 0 : (result.stats?.successful ?? 0),
       cpuPercent,
+      cpuWaitPercent,
       rssMiB: round(rss),
       rssIdleMiB: round(rssIdleMiB),
       rtp: summary,
       failed: result.stats?.failed ?? 0,
     };
     options.log(
-      `park bench: ${parked} parked → ${summary.streams} RTP streams, CPU ${cpuPercent}%, RSS ${figures.rssMiB} MiB, ` +
+      `park bench: ${parked} parked → ${summary.streams} RTP streams, CPU ${cpuPercent}% (waited ${cpuWaitPercent}%), RSS ${figures.rssMiB} MiB, ` +
         `mean jitter ${round(summary.meanJitterMs, 2)} ms, max delta ${summary.maxDeltaMs} ms, ${figures.failed} failed calls, load ${loadAverage()}`,
     );
     return figures;
@@ -246,7 +252,7 @@ export function formatParkBench(result: ParkBenchResult): string {
   if (result.cycles.length > 0) {
     parts.push(
       markdownTable(
-        ['cycles/s asked', 'retrieved', 'failed', '503', 'other refusals', 'timeouts', 'cycles/s done', 'park p50/p99 ms', 'retrieve p50/p99 ms', 'CPU %', 'RSS peak MiB', 'clean'],
+        ['cycles/s asked', 'retrieved', 'failed', '503', 'other refusals', 'timeouts', 'cycles/s done', 'park p50/p99 ms', 'retrieve p50/p99 ms', 'CPU %', 'CPU wait %', 'RSS peak MiB', 'clean'],
         result.cycles.map((step) => [
           step.rate,
           `${step.completed}/${step.cycles}`,
@@ -258,6 +264,7 @@ export function formatParkBench(result: ParkBenchResult): string {
           `${step.parkP50Ms}/${step.parkP99Ms}`,
           `${step.retrieveP50Ms}/${step.retrieveP99Ms}`,
           step.cpuPercent,
+          step.cpuWaitPercent,
           step.rssPeakMiB,
           step.clean ? 'yes' : 'no',
         ]),
@@ -271,12 +278,13 @@ export function formatParkBench(result: ParkBenchResult): string {
   if (result.hold.length > 0) {
     parts.push(
       markdownTable(
-        ['parked with music', 'set up', 'failed', 'CPU % (1 core)', 'RSS MiB (idle → parked)', 'RTP streams', 'lost', 'mean jitter ms', 'max jitter ms', 'max delta ms', 'mean max delta ms'],
+        ['parked with music', 'set up', 'failed', 'CPU % (1 core)', 'CPU wait %', 'RSS MiB (idle → parked)', 'RTP streams', 'lost', 'mean jitter ms', 'max jitter ms', 'max delta ms', 'mean max delta ms'],
         result.hold.map((level) => [
           level.parked,
           level.answered,
           level.failed,
           level.cpuPercent,
+          level.cpuWaitPercent,
           `${level.rssIdleMiB} → ${level.rssMiB}`,
           level.rtp.streams,
           level.rtp.lost,

@@ -42,16 +42,38 @@ export function peakRssMiB(pid: number): number {
   return statusField(pid, 'VmHWM') / 1024;
 }
 
-/** CPU use of a process between `start()` and `stop()`, as a percentage of one core. */
+/**
+ * Seconds the main thread of `pid` spent runnable but waiting for a CPU (/proc/PID/schedstat,
+ * second field, ns). On a shared machine this says how much a figure was limited by others' load.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ');
+    return Number(fields[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU use of a process between `start()` and `read()`, as a percentage of one core. */
 export class CpuMeter {
   private startCpu = 0;
+  private startWait = 0;
   private startWall = 0;
 
   constructor(private readonly pid: number) {}
 
   start(): void {
     this.startCpu = cpuSeconds(this.pid);
+    this.startWait = runQueueWaitSeconds(this.pid);
     this.startWall = performance.now();
+  }
+
+  /** Percent of the wall time since start() that the main thread waited for a CPU. */
+  waitPercent(): number {
+    const wallSeconds = (performance.now() - this.startWall) / 1000;
+    if (wallSeconds <= 0) return 0;
+    return ((runQueueWaitSeconds(this.pid) - this.startWait) / wallSeconds) * 100;
   }
 
   /** Percent of one core since start(). */

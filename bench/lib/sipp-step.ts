@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runSipp, type SippOptions, type SippResult } from '../../test/support/sipp';
-import { readResponseTimes } from './sipp-rtt';
+import { readResponseTimes, responseRate } from './sipp-rtt';
 
 export const SIPP_BUFF_SIZE = 4194304;
 
@@ -10,7 +10,7 @@ export interface LoadStep {
   result: SippResult;
   /** Response times (ms) of timer 1 from -trace_rtt. */
   responseTimes: number[];
-  /** Calls completed per second of wall time. */
+  /** Calls set up per second between the first and the last 200 OK timed (see responseRate). */
   achievedRate: number;
   dir: string;
 }
@@ -31,10 +31,8 @@ export async function runLoadStep(scenarioFile: string, options: Omit<SippOption
     buffSize: SIPP_BUFF_SIZE,
     extraArgs: ['-trace_rtt', '-rtt_freq', '100', ...(options.extraArgs ?? [])],
   });
-  const responseTimes = readResponseTimes(dir);
-  const successful = result.stats?.successful ?? 0;
-  const achievedRate = result.elapsedMs > 0 ? successful / (result.elapsedMs / 1000) : 0;
-  return { result, responseTimes, achievedRate, dir };
+  const samples = readResponseTimes(dir);
+  return { result, responseTimes: samples.map((sample) => sample.ms), achievedRate: responseRate(samples), dir };
 }
 
 /** The command line of a run, for docs: `timeout … sipp …` with the temp paths shortened. */
