@@ -91,6 +91,8 @@ export interface ParkBenchOptions {
   stepSeconds: number;
   holdLevels: number[];
   captureSeconds: number;
+  /** Extra node flags for the server process in the cycles part (e.g. `--cpu-prof`). */
+  serverNodeFlags?: string[];
   log: (line: string) => void;
 }
 
@@ -154,7 +156,7 @@ async function runCycleStep(server: CallparkChild, rate: number, seconds: number
 
 async function runCycles(dir: string, options: ParkBenchOptions, commands: string[]): Promise<CycleStepFigures[]> {
   const lifetimeMs = (options.cycleRates.length * (options.stepSeconds + 120) + 60) * 1000;
-  const server = await startCallparkChild(dir, 4000, lifetimeMs);
+  const server = await startCallparkChild(dir, 4000, lifetimeMs, options.serverNodeFlags);
   commands.push(server.command);
   const steps: CycleStepFigures[] = [];
   try {

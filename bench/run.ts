@@ -5,6 +5,7 @@
 import { installExitCleanup, stopAllChildren } from './lib/children';
 import { DEFAULT_ENGINE_RATES, formatEngineBench, runEngineBench } from './engine-bench';
 import { runEngineProfile } from './engine-profile';
+import { runParkProfile } from './park-profile';
 import { DEFAULT_CYCLE_RATES, DEFAULT_HOLD_LEVELS, formatParkBench, runParkBench } from './park-bench';
 
 interface Benchmark {
@@ -58,6 +59,11 @@ const BENCHMARKS: Benchmark[] = [
     name: 'engine-profile',
     optional: true,
     run: (out) => runEngineProfile(Number(process.env.BENCH_PROFILE_RATE ?? 400), out),
+  },
+  {
+    name: 'park-profile',
+    optional: true,
+    run: (out) => runParkProfile(Number(process.env.BENCH_PROFILE_RATE ?? 100), out),
   },
 ];
 

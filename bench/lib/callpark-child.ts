@@ -47,7 +47,12 @@ log:
 }
 
 /** Starts the server with its config and log in a new directory under `parentDir`. */
-export async function startCallparkChild(parentDir: string, rtpPortCount: number, maxLifetimeMs: number): Promise<CallparkChild> {
+export async function startCallparkChild(
+  parentDir: string,
+  rtpPortCount: number,
+  maxLifetimeMs: number,
+  nodeFlags: string[] = [],
+): Promise<CallparkChild> {
   const dir = fs.mkdtempSync(path.join(parentDir, 'callpark-'));
   const sipPort = await freePort('udp');
   const enginePort = await freePort('tcp');
@@ -56,7 +61,7 @@ export async function startCallparkChild(parentDir: string, rtpPortCount: number
   const rtpPorts = { start: rtpStart, end: rtpStart + rtpPortCount - 1 };
   const configFile = path.join(dir, 'callpark.yaml');
   fs.writeFileSync(configFile, configYaml(sipPort, enginePort, httpPort, rtpPorts));
-  const args = [CLI_JS, 'start', '--config', configFile];
+  const args = [...nodeFlags, CLI_JS, 'start', '--config', configFile];
   const child = spawnChild({ name: 'callpark', command: process.execPath, args, maxLifetimeMs, logFile: path.join(dir, 'callpark.log') });
   await child.waitFor(/callpark ready/, 20000);
   return { child, sipPort, rtpPorts, configFile, command: `node ${args.join(' ')}` };
