@@ -31,6 +31,12 @@ export interface ParkAppDeps {
   log: pino.Logger;
   /** Alert-Info on ring-back INVITEs (RFC 7462); default `<urn:alert:service:recall:hold>`. */
   ringbackAlertInfo?: string;
+  /**
+   * A caller of the park extension without Referred-By is an attended parker or a transferee whose
+   * phone left Referred-By out. If it has not transferred this long after the announcement, it is
+   * parked itself. Default 5000 ms.
+   */
+  unreferredParkDelayMs?: number;
 }
 
 export interface ParkAppCounts extends ResourceCounts {
@@ -48,6 +54,8 @@ export interface ParkApp {
   /** Live resources, for leak checks: all zero when no call is up. */
   counts(): ParkAppCounts;
 }
+
+const DEFAULT_UNREFERRED_PARK_DELAY_MS = 5000;
 
 /** Ends that hand the parked party to someone (the bridge or forward now owns the leg). */
 const HANDED_OVER: ReadonlySet<EndReason> = new Set<EndReason>(['retrieved', 'ringbackAnswered', 'forwarded']);
@@ -90,6 +98,7 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
     legs: new ParkedLegs(),
     attended: new AttendedParks(),
     ringbackAlertInfo: deps.ringbackAlertInfo ?? '<urn:alert:service:recall:hold>',
+    unreferredParkDelayMs: deps.unreferredParkDelayMs ?? DEFAULT_UNREFERRED_PARK_DELAY_MS,
     newContext: (callId: string, parent?: pino.Logger): CallContext => contexts.create(callId, parent ?? log, tally),
   };
 

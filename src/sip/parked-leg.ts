@@ -115,15 +115,20 @@ export async function answerIntoPark(
   });
   const dialogRegistration = ctx.teardown.add('dialog', 'parked party dialog', () => hangUp(dialog));
   const leg = new ParkedLeg(parked.id, parked.orbit, ctx, dialog, dialogRegistration, call.caller, hold, holdRegistration);
+  watchParkedLeg(rt, leg);
+  return leg;
+}
+
+/** List the leg for retrieval and ring back, and end its call when the party hangs up. */
+export function watchParkedLeg(rt: ParkRuntime, leg: ParkedLeg): void {
+  const { ctx, dialog } = leg;
   rt.legs.add(leg);
   ctx.teardown.add('listener', 'parked-leg entry', () => rt.legs.delete(leg.parkId));
-
   const onHangup = (): void => {
-    dialogRegistration.forget();
+    leg.dialogRegistration.forget();
     ctx.log.info('parked party hung up');
     void ctx.teardown.run();
   };
   dialog.on('destroy', onHangup);
   ctx.teardown.add('listener', 'parked party BYE listener', () => void dialog.removeListener('destroy', onHangup));
-  return leg;
 }

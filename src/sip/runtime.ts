@@ -36,6 +36,8 @@ export interface ParkRuntime {
   readonly attended: AttendedParks;
   /** Alert-Info sent with ring-back INVITEs. */
   readonly ringbackAlertInfo: string;
+  /** After the orbit announcement, how long a caller of the park extension without Referred-By may transfer before it is parked itself. */
+  readonly unreferredParkDelayMs: number;
   /** A new call context, tracked until its teardown ran (for stop() and leak counts). */
   newContext(callId: string, log?: pino.Logger): CallContext;
 }

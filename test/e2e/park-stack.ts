@@ -20,6 +20,8 @@ export interface ParkStackOptions {
   outboundProxy?: string;
   notifyByMessage?: boolean;
   reservationTimeout?: number;
+  /** See ParkAppDeps.unreferredParkDelayMs. */
+  unreferredParkDelayMs?: number;
 }
 
 export interface ParkStack {
@@ -77,7 +79,7 @@ export async function startParkStack(options: ParkStackOptions): Promise<ParkSta
     sip: { trustedPeers: options.trustedPeers ?? [], outboundProxy: options.outboundProxy },
     park: { extension: '700', notifyByMessage: options.notifyByMessage ?? false },
   };
-  const app = createParkApp({ srf, config, park, media, log });
+  const app = createParkApp({ srf, config, park, media, log, unreferredParkDelayMs: options.unreferredParkDelayMs });
   const udp = engine.sip.find((spec) => spec.protocol === 'udp')!;
   return {
     engine,

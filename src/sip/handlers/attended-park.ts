@@ -3,11 +3,17 @@
  * A is answered and hears "parked on" and the digits. Step 2: A transfers, and the parked party C
  * arrives with `Replaces:` naming A's dialog; C takes the reserved orbit and A's dialog ends
  * (RFC 3891 §3: the replaced dialog is terminated with BYE). A hanging up first frees the orbit.
+ *
+ * A phone that blind-transfers without Referred-By (baresip, some softphones) makes the parked
+ * party's INVITE look exactly like step 1. So a caller still on the line `unreferredParkDelayMs`
+ * after the announcement, with no transfer, is parked itself in the reserved orbit (DESIGN §4.1:
+ * the parker is the Referred-By identity, else From) and hears the hold sound.
  */
 import type { AttendedPark } from '../attended-registry';
 import { ReplacedDialogNotFoundError, OfferRequiredError } from '../errors';
 import type { InboundInvite } from '../invite-middleware';
-import { ORBIT_HEADER, answerIntoPark } from '../parked-leg';
+import { ORBIT_HEADER, ParkedLeg, answerIntoPark, watchParkedLeg } from '../parked-leg';
+import type { Registration } from '../teardown';
 import type { ReplacesTarget } from '../replaces';
 import { findReplacedDialog } from '../replaces';
 import type { ParkRuntime } from '../runtime';
@@ -28,7 +34,7 @@ export async function reserveForAttendedPark(rt: ParkRuntime, call: InboundInvit
   ctx.teardown.add('park', 'orbit reservation', () => void rt.park.releaseReservation(reservation.id));
 
   const hold = await rt.media.hold({ callId: ctx.callId, remoteOffer: req.body, sound: 'silence' });
-  ctx.teardown.add('media', 'announcement media', () => hold.release());
+  const holdRegistration = ctx.teardown.add('media', 'announcement media', () => hold.release());
   ctx.throwIfCanceled();
 
   const dialog = await rt.srf.createUAS(req, res, {
@@ -38,7 +44,7 @@ export async function reserveForAttendedPark(rt: ParkRuntime, call: InboundInvit
   const dialogRegistration = ctx.teardown.add('dialog', 'parker dialog', () => hangUp(dialog));
   const entry: AttendedPark = { reservationId: reservation.id, orbit: reservation.orbit, ctx, dialog, hold };
   rt.attended.add(entry);
-  ctx.teardown.add('listener', 'attended-park entry', () => rt.attended.remove(entry));
+  const waiting: Registration[] = [ctx.teardown.add('listener', 'attended-park entry', () => rt.attended.remove(entry))];
 
   const onHangup = (): void => {
     dialogRegistration.forget();
@@ -46,9 +52,37 @@ export async function reserveForAttendedPark(rt: ParkRuntime, call: InboundInvit
     void ctx.teardown.run();
   };
   dialog.on('destroy', onHangup);
-  ctx.teardown.add('listener', 'parker BYE listener', () => void dialog.removeListener('destroy', onHangup));
+  waiting.push(ctx.teardown.add('listener', 'parker BYE listener', () => void dialog.removeListener('destroy', onHangup)));
   ctx.log.info(`orbit ${reservation.orbit} reserved for ${call.caller.aor}; announcing`);
-  hold.announce(String(reservation.orbit)).catch((err: unknown) => ctx.log.warn({ err }, 'orbit announcement failed'));
+
+  const parkCallerItself = (): void => {
+    if (ctx.teardown.done || rt.attended.forReservation(reservation.id) !== entry) return;
+    for (const registration of waiting) void registration.release();
+    const parked = rt.park.completeReservation(reservation.id, { identity: call.caller.uri, displayName: call.caller.displayName });
+    ctx.teardown.add('park', 'parked call', () => void rt.park.hangup(parked.id));
+    const leg = new ParkedLeg(parked.id, parked.orbit, ctx, dialog, dialogRegistration, call.caller, hold, holdRegistration);
+    watchParkedLeg(rt, leg);
+    hold.play(call.holdSound);
+    ctx.log.info(
+      { parked: call.caller.aor, delayMs: rt.unreferredParkDelayMs },
+      `no transfer followed: ${leg.label} parked at ${leg.orbit} (INVITE without Referred-By)`,
+    );
+  };
+  hold
+    .announce(String(reservation.orbit))
+    .catch((err: unknown) => ctx.log.warn({ err }, 'orbit announcement failed'))
+    .finally(() => {
+      if (ctx.teardown.done) return;
+      const timer = setTimeout(() => {
+        try {
+          parkCallerItself();
+        } catch (err) {
+          ctx.log.error({ err }, 'parking the caller after its reservation failed; ending the call');
+          void ctx.teardown.run();
+        }
+      }, rt.unreferredParkDelayMs);
+      waiting.push(ctx.teardown.add('timer', 'unreferred park timer', () => clearTimeout(timer)));
+    });
 }
 
 function findAttendedPark(rt: ParkRuntime, replaces: ReplacesTarget): AttendedPark {
