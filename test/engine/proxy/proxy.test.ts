@@ -101,6 +101,31 @@ describe.each(['udp', 'tcp'] as const)('proxyRequest over %s', (protocol) => {
     expect(engine.coreCounts().proxying).toBe(0);
   });
 
+  test('followRedirects: a 302 from the first callee sends the INVITE to its Contact', async () => {
+    const answering = await callee('uas-rr.xml');
+    const redirecting = await startSipp({
+      scenario: scenario('uas-redirect.xml'),
+      transport,
+      totalCalls: 1,
+      timeoutSeconds: 20,
+      keys: { target: destination(answering.port) },
+    });
+    app.reset({
+      destinations: [destination(redirecting.port)],
+      options: { recordRoute: true, followRedirects: true, headers: { 'X-Proxied': 'yes' } },
+    });
+    const uac = await caller('uac-rr.xml');
+    expect(uac.outcome).toBe('ok');
+    expect((await redirecting.result).outcome).toBe('ok');
+    expect((await answering.result).outcome).toBe('ok');
+    const [outcome] = await app.waitForOutcomes(1);
+    const statuses = outcome?.result?.responses.flatMap((group) => group.msgs.map((m) => m.status));
+    expect(statuses).toEqual([302, 200]);
+    expect(outcome?.result?.connected).toBe(true);
+    expect(await waitForIdle(engine)).toEqual(IDLE);
+    expect(engine.coreCounts().proxying).toBe(0);
+  });
+
   test('simultaneous forking: the 200 from one callee wins and the other is cancelled', async () => {
     const ringing = await callee('uas-ring-cancel.xml');
     const answering = await callee('uas-rr.xml');
