@@ -85,11 +85,33 @@ const engine = z
     }
   });
 
-const freeswitch = z.object({ host: nonEmpty, port: port.default(8021), password: z.string().min(1) }).strict();
+/** Defaults match src/media/freeswitch (DEFAULT_PROFILE, DEFAULT_SOUNDS); test/config checks they agree. */
+export const FREESWITCH_DEFAULTS = {
+  port: 8021,
+  listenAddress: '127.0.0.1',
+  profile: 'drachtio_mrf',
+  soundsDir: '/usr/local/freeswitch/sounds/callpark',
+  music: 'local_stream://moh',
+} as const;
+
+const freeswitch = z
+  .object({
+    host: nonEmpty,
+    port: port.default(FREESWITCH_DEFAULTS.port),
+    password: z.string().min(1),
+    listenAddress: z.string().ip({ message: 'expected an IP address' }).default(FREESWITCH_DEFAULTS.listenAddress),
+    listenPort: port.optional(),
+    advertisedAddress: z.string().regex(/^\S+$/, { message: 'expected an IP address or host name' }).optional(),
+    profile: nonEmpty.default(FREESWITCH_DEFAULTS.profile),
+    soundsDir: nonEmpty.default(FREESWITCH_DEFAULTS.soundsDir),
+    music: nonEmpty.default(FREESWITCH_DEFAULTS.music),
+  })
+  .strict();
 
 const media = z
   .object({
     backend: z.enum(['embedded', 'freeswitch']).default('embedded'),
+    anchor: z.enum(['direct', 'server']).default('direct'),
     rtpPorts: portRange.default('20000-20999'),
     address: z.string().ip({ message: 'expected an IP address' }).default('127.0.0.1'),
     sounds: z
@@ -102,6 +124,9 @@ const media = z
   .superRefine((value, ctx) => {
     if (value.backend === 'freeswitch' && value.freeswitch === undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['freeswitch'], message: 'required when backend is freeswitch ({host, port, password})' });
+    }
+    if (value.anchor === 'server' && value.backend !== 'freeswitch') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['anchor'], message: 'server needs backend freeswitch (the embedded engine only supports direct)' });
     }
   });
 
@@ -130,6 +155,20 @@ const security = z
   })
   .strict();
 
+const blf = z
+  .object({
+    minExpires: seconds.default(60),
+    maxExpires: seconds.default(3600),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.maxExpires < value.minExpires) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maxExpires'], message: 'expected a number >= minExpires' });
+    }
+  });
+
+const b2bua = z.object({ announceToParker: z.boolean().default(true) }).strict();
+
 const shutdown = z.object({ drainSeconds: z.number().int().min(0).default(45) }).strict();
 
 export const DEFAULT_SIP_LISTEN = ['udp/127.0.0.1:5060', 'tcp/127.0.0.1:5060'];
@@ -144,6 +183,7 @@ export const configSchema = z
         trustedPeers: z.array(cidr).default([]),
         outboundProxy: sipUri.optional(),
         externalAddress: z.string().ip({ message: 'expected an IP address' }).optional(),
+        connectedLine: z.boolean().default(true),
       })
       .strict()
       .default({}),
@@ -158,9 +198,12 @@ export const configSchema = z
           .default('700'),
         allocation: allocation.default('first'),
         notifyByMessage: z.boolean().default(false),
+        courtesyTone: z.boolean().default(false),
       })
       .strict()
       .default({}),
+    blf: blf.default({}),
+    b2bua: b2bua.default({}),
     admin: admin.default({}),
     security: security.default({}),
     shutdown: shutdown.default({}),
@@ -202,5 +245,7 @@ export const KNOWN_KEYS: readonly string[] = [
   'freeswitch', 'password', 'park', 'extension', 'allocation', 'notifyByMessage', 'admin', 'token', 'log', 'level',
   'pretty', 'policies', 'name', 'allowCallPark', 'members', 'pickupRangeStart', 'pickupRangeEnd', 'parkTimeout',
   'ringbackTimeout', 'fallback', 'action', 'uri', 'maxTimes', 'holdSound', 'security', 'retrievalLimit', 'maxFailures',
-  'maxFailuresPerAddress', 'windowSeconds', 'shutdown', 'drainSeconds',
+  'maxFailuresPerAddress', 'windowSeconds', 'shutdown', 'drainSeconds', 'anchor', 'listenAddress', 'listenPort',
+  'advertisedAddress', 'profile', 'soundsDir', 'connectedLine', 'courtesyTone', 'blf', 'minExpires', 'maxExpires', 'b2bua',
+  'announceToParker',
 ];

@@ -38,10 +38,26 @@ export interface EngineConfig {
 }
 
 export interface FreeswitchConfig {
+  /** Event socket (inbound). */
   readonly host: string;
   readonly port: number;
   readonly password: string;
+  /** Where callpark listens for FreeSWITCH's per-call (outbound) event-socket connections. */
+  readonly listenAddress: string;
+  /** Port for those connections; absent: any free port. */
+  readonly listenPort?: number;
+  /** What FreeSWITCH connects back to, when not listenAddress (NAT, container networks). */
+  readonly advertisedAddress?: string;
+  /** FreeSWITCH SIP profile the endpoints are created on. */
+  readonly profile: string;
+  /** Directory (inside FreeSWITCH) with parked-on.wav, beep.wav and digits/. */
+  readonly soundsDir: string;
+  /** Hold music: a local_stream:// class or a file. */
+  readonly music: string;
 }
+
+/** How a retrieved call's media flows: re-INVITEd end to end, or bridged inside FreeSWITCH. */
+export type AnchorMode = 'direct' | 'server';
 
 export interface SoundsConfig {
   readonly music?: string;
@@ -52,6 +68,7 @@ export interface SoundsConfig {
 
 export interface MediaConfig {
   readonly backend: 'embedded' | 'freeswitch';
+  readonly anchor: AnchorMode;
   readonly rtpPorts: { readonly start: number; readonly end: number };
   /** Address the embedded RTP engine binds and advertises in SDP. */
   readonly address: string;
@@ -75,6 +92,18 @@ export interface SecurityConfig {
   };
 }
 
+export interface BlfConfig {
+  /** Shorter non-zero SUBSCRIBE Expires get 423 Interval Too Brief. */
+  readonly minExpires: number;
+  /** Longer ones are granted this. */
+  readonly maxExpires: number;
+}
+
+export interface B2buaConfig {
+  /** Speak the orbit to a parker still on the line after its park REFER. */
+  readonly announceToParker: boolean;
+}
+
 export interface ShutdownConfig {
   /** How long SIGTERM waits for parked calls to be rung back or forwarded before ending the rest. */
   readonly drainSeconds: number;
@@ -93,6 +122,8 @@ export interface Config {
     readonly outboundProxy?: string;
     /** Public address advertised instead of the bound one (NAT). */
     readonly externalAddress?: string;
+    /** Update the phones' display (UPDATE or re-INVITE with P-Asserted-Identity) when a call is retrieved or rung back. */
+    readonly connectedLine: boolean;
   };
   readonly engine: EngineConfig;
   readonly media: MediaConfig;
@@ -100,7 +131,11 @@ export interface Config {
     readonly extension: string;
     readonly allocation: OrbitAllocation;
     readonly notifyByMessage: boolean;
+    /** Beep to the parked party when it is retrieved. */
+    readonly courtesyTone: boolean;
   };
+  readonly blf: BlfConfig;
+  readonly b2bua: B2buaConfig;
   readonly admin: AdminConfig;
   readonly security: SecurityConfig;
   readonly shutdown: ShutdownConfig;

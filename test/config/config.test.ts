@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, parseConfig, type Config } from '../../src/config';
+import { FREESWITCH_DEFAULTS } from '../../src/config/schema';
+import { DEFAULT_PROFILE, DEFAULT_SOUNDS } from '../../src/media/freeswitch';
 
 const ISSUE_EXAMPLE = `
 sip:
@@ -133,7 +135,7 @@ policies:
   - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 9, fallback: { action: forward, uri: "sip:op@pbx" } }
   - { name: b, members: [y], pickupRangeStart: 1, pickupRangeEnd: 9, fallback: { action: repark }, holdSound: ringback, allocation: first }
 `);
-    expect(config.park).toEqual({ extension: '600', allocation: 'next', notifyByMessage: true });
+    expect(config.park).toEqual({ extension: '600', allocation: 'next', notifyByMessage: true, courtesyTone: false });
     expect(config.policies[0]).toMatchObject({ fallback: { action: 'forward', uri: 'sip:op@pbx' }, allocation: 'next' });
     expect(config.policies[1]).toMatchObject({ fallback: { action: 'repark', maxTimes: 1 }, holdSound: 'ringback', allocation: 'first' });
   });
@@ -150,8 +152,75 @@ media:
 `);
     expect(config.mode).toBe('b2bua');
     expect(config.upstream).toBe('sip:pbx.example.com:5060');
-    expect(config.media.freeswitch).toEqual({ host: '127.0.0.1', port: 8021, password: 'ClueCon' });
+    expect(config.media.freeswitch).toEqual({
+      host: '127.0.0.1',
+      port: 8021,
+      password: 'ClueCon',
+      listenAddress: '127.0.0.1',
+      profile: 'drachtio_mrf',
+      soundsDir: '/usr/local/freeswitch/sounds/callpark',
+      music: 'local_stream://moh',
+    });
+    expect(config.media.anchor).toBe('direct');
     expect(config.media.sounds).toEqual({ music: 'sounds/music.wav', digitsDir: 'sounds/digits' });
+    expect(config.b2bua).toEqual({ announceToParker: true });
+  });
+
+  it('reads every FreeSWITCH setting and server anchoring', () => {
+    const config = parse(`
+media:
+  backend: freeswitch
+  anchor: server
+  freeswitch:
+    host: fs.example.com
+    port: 8022
+    password: ClueCon
+    listenAddress: 10.0.0.5
+    listenPort: 9090
+    advertisedAddress: callpark.internal
+    profile: other_mrf
+    soundsDir: /srv/sounds
+    music: /srv/sounds/music.wav
+`);
+    expect(config.media.anchor).toBe('server');
+    expect(config.media.freeswitch).toEqual({
+      host: 'fs.example.com',
+      port: 8022,
+      password: 'ClueCon',
+      listenAddress: '10.0.0.5',
+      listenPort: 9090,
+      advertisedAddress: 'callpark.internal',
+      profile: 'other_mrf',
+      soundsDir: '/srv/sounds',
+      music: '/srv/sounds/music.wav',
+    });
+  });
+
+  it('uses the FreeSWITCH backend\'s own defaults for profile and sounds', () => {
+    expect(FREESWITCH_DEFAULTS.profile).toBe(DEFAULT_PROFILE);
+    expect(FREESWITCH_DEFAULTS.soundsDir).toBe(DEFAULT_SOUNDS.dir);
+    expect(FREESWITCH_DEFAULTS.music).toBe(DEFAULT_SOUNDS.music);
+  });
+
+  it('fills desk-phone defaults: connected line on, no courtesy tone, BLF 60-3600 s, orbit spoken to the parker', () => {
+    const config = parse('');
+    expect(config.sip.connectedLine).toBe(true);
+    expect(config.park.courtesyTone).toBe(false);
+    expect(config.blf).toEqual({ minExpires: 60, maxExpires: 3600 });
+    expect(config.b2bua).toEqual({ announceToParker: true });
+  });
+
+  it('reads the desk-phone settings', () => {
+    const config = parse(`
+sip: { connectedLine: false }
+park: { courtesyTone: true }
+blf: { minExpires: 120, maxExpires: 600 }
+b2bua: { announceToParker: false }
+`);
+    expect(config.sip.connectedLine).toBe(false);
+    expect(config.park.courtesyTone).toBe(true);
+    expect(config.blf).toEqual({ minExpires: 120, maxExpires: 600 });
+    expect(config.b2bua).toEqual({ announceToParker: false });
   });
 
   it('treats an empty file as all defaults', () => {
@@ -206,6 +275,19 @@ describe('parseConfig: errors name the key and the value', () => {
     ['policies:\n  - { name: a, members: [x], pickupRangeStart: 690, pickupRangeEnd: 710 }\n', 'policies[0].pickupRangeStart', 'contains park.extension 700'],
     [`policies:\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2 }\n  - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 2 }\n`, 'policies[1].name', 'duplicate policy name'],
     ['mode: b2bua\n', 'upstream', 'required when mode is b2bua'],
+    ['media:\n  anchor: proxy\n', 'media.anchor', 'expected one of direct, server, got "proxy"'],
+    ['media:\n  anchor: server\n', 'media.anchor', 'server needs backend freeswitch'],
+    ['media:\n  freeswitch: { host: h, password: p, listenAddress: anywhere }\n', 'media.freeswitch.listenAddress', 'expected an IP address, got "anywhere"'],
+    ['media:\n  freeswitch: { host: h, password: p, listenPort: 70000 }\n', 'media.freeswitch.listenPort', '<= 65535'],
+    ['media:\n  freeswitch: { host: h, password: p, soundDir: /x }\n', 'media.freeswitch.soundDir', 'did you mean soundsDir?'],
+    ['media:\n  freeswitch: { host: h }\n', 'media.freeswitch.password', 'required'],
+    ['sip: { connectedLine: "no" }\n', 'sip.connectedLine', 'expected true or false, got "no"'],
+    ['park: { courtesyTones: true }\n', 'park.courtesyTones', 'did you mean courtesyTone?'],
+    ['blf: { minExpires: 0 }\n', 'blf.minExpires', 'expected a number > 0, got 0'],
+    ['blf: { minExpires: 600, maxExpires: 300 }\n', 'blf.maxExpires', 'expected a number >= minExpires, got 300'],
+    ['blf: { maxExpire: 300 }\n', 'blf.maxExpire', 'did you mean maxExpires?'],
+    ['b2bua: { announceToParker: 1 }\n', 'b2bua.announceToParker', 'expected true or false, got 1'],
+    ['b2bua: { announce: true }\n', 'b2bua.announce', 'unknown key'],
   ])('%j names %s', (text, keyPath, fragment) => {
     const errors = errorsOf(text);
     const matching = errors.find((message) => message.startsWith(`${keyPath}: `));
