@@ -122,6 +122,15 @@ describe('embedded media engine (real sockets)', () => {
     expect(session.localSdp).toMatch(/^m=audio \d+ RTP\/AVP 8 101\r$/m);
   });
 
+  it('starts with the requested sound', async () => {
+    const phone = await peer();
+    const session = await media.hold({ callId: 'ringback', remoteOffer: offerSdp(phone.port, '0'), sound: 'ringback' });
+    sessions.push(session);
+    const packets = await phone.waitFor(5);
+    expect(packets.some(isMusic)).toBe(false);
+    expect(packets.every((p) => p.payload.some((b) => b !== 0xff))).toBe(true);
+  });
+
   it('latches to the source of incoming RTP (symmetric RTP)', async () => {
     const phone = await peer();
     const nat = await peer();

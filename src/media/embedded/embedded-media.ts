@@ -20,6 +20,8 @@ export interface EmbeddedMediaOptions {
   /** Codecs we accept and offer, in our offer's order (default PCMU, PCMA, G722). */
   readonly codecs?: readonly CodecName[];
   readonly log: Logger;
+  /** See PacerOptions.spinMs: trade a little CPU for tighter packet timing (default 1 ms). */
+  readonly pacerSpinMs?: number;
 }
 
 export interface EmbeddedMedia extends MediaBackend {
@@ -56,7 +58,7 @@ export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedi
   const files: SoundFiles = { ...defaultSoundFiles(), ...options.sounds };
   const sounds = loadSoundBank(files, codecs, log);
   const pool = new PortPool(options.portRange);
-  const pacer = new Pacer({ log });
+  const pacer = new Pacer({ log, spinMs: options.pacerSpinMs });
   const sessions = new Set<EmbeddedHoldSession>();
   let stopped = false;
 

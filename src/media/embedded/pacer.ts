@@ -16,6 +16,11 @@ export interface PacerOptions {
    * absorbs it); beyond that they are dropped and the RTP timestamps jump. Default 10 (200 ms).
    */
   readonly maxCatchUpTicks?: number;
+  /**
+   * Wake this many ms before a tick is due and yield to the event loop (setImmediate) until it
+   * is: Node timers only have 1 ms resolution. Costs a little CPU per tick; 0 turns it off.
+   */
+  readonly spinMs?: number;
   /** Monotonic milliseconds; injectable for tests. */
   readonly now?: () => number;
 }
@@ -31,9 +36,11 @@ export class Pacer {
   private readonly intervalMs: number;
   private readonly maxCatchUpTicks: number;
   private readonly now: () => number;
+  private readonly spinMs: number;
   private readonly epoch: number;
   private lastTick: number;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
 
   constructor(options: PacerOptions) {
@@ -41,6 +48,7 @@ export class Pacer {
     this.intervalMs = options.intervalMs ?? FRAME_MS;
     this.maxCatchUpTicks = options.maxCatchUpTicks ?? 10;
     this.now = options.now ?? (() => performance.now());
+    this.spinMs = options.spinMs ?? 1;
     this.epoch = this.now();
     this.lastTick = 0;
   }
@@ -57,7 +65,7 @@ export class Pacer {
   add(stream: PacedStream): void {
     if (this.stopped) return;
     this.streams.add(stream);
-    if (!this.timer) {
+    if (!this.timer && !this.immediate) {
       // Restart the schedule from the current time so an idle period is not "caught up".
       this.lastTick = this.tickAt(this.now());
       this.schedule();
@@ -81,19 +89,23 @@ export class Pacer {
 
   private schedule(): void {
     const due = this.epoch + (this.lastTick + 1) * this.intervalMs;
-    // Node timers have 1 ms resolution and fire at or after the delay; flooring keeps the
-    // packet as close to its due time as the timer allows.
-    const delay = Math.max(0, Math.floor(due - this.now()));
-    this.timer = setTimeout(this.fire, delay);
+    // Node timers have 1 ms resolution and may fire a little late, so the timer aims early and
+    // the last stretch is covered by yielding to the event loop.
+    const delay = Math.floor(due - this.now() - this.spinMs);
+    if (delay >= 1) this.timer = setTimeout(this.fire, delay);
+    else this.immediate = setImmediate(this.fire);
   }
 
   private cancel(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
   }
 
   private readonly fire = (): void => {
     this.timer = undefined;
+    this.immediate = undefined;
     const current = this.tickAt(this.now());
     if (current > this.lastTick) {
       let first = this.lastTick + 1;
