@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../test/support/ports';
 import { runSipp, type SippResult } from '../test/support/sipp';
 import { BENCH_ORBITS, PARKER_URI, startCallparkChild, type CallparkChild } from './lib/callpark-child';
 import { REPO_ROOT, SCENARIOS } from './lib/paths';
-import { CpuMeter, loadAverage, rssMiB, RssSampler } from './lib/proc-stats';
+import { CpuMeter, cpuSeconds, loadAverage, rssMiB, RssSampler } from './lib/proc-stats';
 import { analyseRtpCapture, startRtpCapture, type RtpSummary } from './lib/rtp-capture';
 import { printableCommand, runLoadStep, SIPP_BUFF_SIZE, type LoadStep } from './lib/sipp-step';
 import { percentile, round } from './lib/stats';
@@ -31,8 +32,13 @@ const RETRIEVE_LAG_MS = 2000;
  */
 const RETRIEVER_TALK_MS = 500;
 
-/** An RTP destination port for the parked parties' SDP; nothing binds it. */
-const RTP_SINK_PORT = 9;
+/**
+ * The RTP destination in the parked parties' SDP: a port free when the server starts and bound by
+ * nobody (not 9: other test runs on the machine use it too, and tshark would count their streams).
+ */
+async function rtpSinkPort(): Promise<number> {
+  return freePort('udp');
+}
 
 function orbitRows(): string[][] {
   const rows: string[][] = [];
@@ -60,6 +66,8 @@ export interface CycleStepFigures {
   retrieveP50Ms: number;
   retrieveP99Ms: number;
   cpuPercent: number;
+  /** Server CPU time per completed cycle (ms), load-independent. */
+  cpuMsPerCycle: number;
   /** Share of the step the server's main thread waited for a CPU (others' load). */
   cpuWaitPercent: number;
   rssPeakMiB: number;
@@ -83,7 +91,8 @@ export interface ParkBenchResult {
   maxCleanCycleRate: number;
   hold: HoldFigures[];
   loadAverageAtStart: number;
-  commands: string[];
+  /** Label → exact command line of one run of each kind. */
+  commands: Map<string, string>;
 }
 
 export interface ParkBenchOptions {
@@ -99,7 +108,7 @@ export interface ParkBenchOptions {
 export const DEFAULT_CYCLE_RATES = [50, 100, 150, 200, 250, 300];
 export const DEFAULT_HOLD_LEVELS = [250, 500, 1000];
 
-async function runCycleStep(server: CallparkChild, rate: number, seconds: number): Promise<{ figures: CycleStepFigures; parked: LoadStep; retrieved: LoadStep }> {
+async function runCycleStep(server: CallparkChild, sinkPort: number, rate: number, seconds: number): Promise<{ figures: CycleStepFigures; parked: LoadStep; retrieved: LoadStep }> {
   const remote = `127.0.0.1:${server.sipPort}`;
   const calls = rate * seconds;
   const injection = { order: 'SEQUENTIAL' as const, rows: orbitRows() };
@@ -108,16 +117,17 @@ async function runCycleStep(server: CallparkChild, rate: number, seconds: number
   const rss = new RssSampler(server.child.pid);
   cpu.start();
   rss.start();
+  const cpuBefore = cpuSeconds(server.child.pid);
   const parkedRun = runLoadStep(path.join(SCENARIOS, 'park-cycle-parked.xml'), {
     ...common,
     concurrentLimit: rate * 30,
-    keys: { rtp_port: String(RTP_SINK_PORT), referred_by: PARKER_URI },
+    keys: { rtp_port: String(sinkPort), referred_by: PARKER_URI },
   });
   await sleep(RETRIEVE_LAG_MS);
   const retrieverRun = runLoadStep(path.join(SCENARIOS, 'park-cycle-retriever.xml'), {
     ...common,
     concurrentLimit: rate * 10,
-    keys: { rtp_port: String(RTP_SINK_PORT) },
+    keys: { rtp_port: String(sinkPort) },
     extraArgs: [...common.extraArgs, '-d', String(RETRIEVER_TALK_MS)],
   });
   const [parked, retrieved] = await Promise.all([parkedRun, retrieverRun]);
@@ -142,6 +152,7 @@ async function runCycleStep(server: CallparkChild, rate: number, seconds: number
     retrieveP99Ms: percentile(retrieved.responseTimes, 99),
     cpuPercent: round(cpu.read(), 0),
     cpuWaitPercent: round(cpu.waitPercent(), 0),
+    cpuMsPerCycle: round(((cpuSeconds(server.child.pid) - cpuBefore) * 1000) / Math.max(1, completed), 2),
     rssPeakMiB: round(rss.stop(), 1),
   };
   const clean =
@@ -150,19 +161,23 @@ async function runCycleStep(server: CallparkChild, rate: number, seconds: number
     refusals === 0 &&
     timeouts === 0 &&
     completed === calls &&
-    partial.achievedRate >= 0.9 * rate;
+    partial.achievedRate >= 0.8 * rate;
   return { figures: { ...partial, clean }, parked, retrieved };
 }
 
-async function runCycles(dir: string, options: ParkBenchOptions, commands: string[]): Promise<CycleStepFigures[]> {
+async function runCycles(dir: string, options: ParkBenchOptions, commands: Map<string, string>): Promise<CycleStepFigures[]> {
   const lifetimeMs = (options.cycleRates.length * (options.stepSeconds + 120) + 60) * 1000;
   const server = await startCallparkChild(dir, 4000, lifetimeMs, options.serverNodeFlags);
-  commands.push(server.command);
+  commands.set('server (cycles)', server.command);
+  const sinkPort = await rtpSinkPort();
   const steps: CycleStepFigures[] = [];
   try {
     for (const rate of options.cycleRates) {
-      const { figures, parked, retrieved } = await runCycleStep(server, rate, options.stepSeconds);
-      if (steps.length === 0) commands.push(printableCommand(parked), printableCommand(retrieved));
+      const { figures, parked, retrieved } = await runCycleStep(server, sinkPort, rate, options.stepSeconds);
+      if (!commands.has('parked parties')) {
+        commands.set('parked parties', printableCommand(parked));
+        commands.set('retrievers (2 s later)', printableCommand(retrieved));
+      }
       steps.push(figures);
       options.log(
         `park bench: ${rate} cycles/s → ${figures.completed}/${figures.cycles} retrieved, ${figures.failed} failed ` +
@@ -178,12 +193,13 @@ async function runCycles(dir: string, options: ParkBenchOptions, commands: strin
   return steps;
 }
 
-async function runHoldLevel(dir: string, parked: number, options: ParkBenchOptions, commands: string[]): Promise<HoldFigures> {
+async function runHoldLevel(dir: string, parked: number, options: ParkBenchOptions, commands: Map<string, string>): Promise<HoldFigures> {
   const rampRate = Math.min(parked, 200);
   const rampMs = (parked / rampRate) * 1000;
   const holdMs = rampMs + 3000 + (options.captureSeconds + 5) * 1000;
   const server = await startCallparkChild(dir, parked * 2 + 200, holdMs + 120_000);
-  if (commands.length < 4) commands.push(server.command);
+  if (!commands.has('server (hold)')) commands.set('server (hold)', server.command);
+  const sinkPort = await rtpSinkPort();
   try {
     await sleep(1000);
     const rssIdleMiB = rssMiB(server.child.pid);
@@ -194,14 +210,14 @@ async function runHoldLevel(dir: string, parked: number, options: ParkBenchOptio
       callRate: rampRate,
       totalCalls: parked,
       concurrentLimit: parked,
-      keys: { from_user: 'carol', from_name: 'Carol', rtp_port: String(RTP_SINK_PORT), referred_by: PARKER_URI },
+      keys: { from_user: 'carol', from_name: 'Carol', rtp_port: String(sinkPort), referred_by: PARKER_URI },
       timeoutSeconds: Math.ceil(holdMs / 1000) + 60,
       traceMessages: false,
       buffSize: SIPP_BUFF_SIZE,
       extraArgs: ['-d', String(Math.round(holdMs))],
     });
     await sleep(rampMs + 3000);
-    const capture = await startRtpCapture(dir, RTP_SINK_PORT, options.captureSeconds);
+    const capture = await startRtpCapture(dir, sinkPort, options.captureSeconds);
     const cpu = new CpuMeter(server.child.pid);
     cpu.start();
     await capture.done;
@@ -209,9 +225,12 @@ async function runHoldLevel(dir: string, parked: number, options: ParkBenchOptio
     const cpuWaitPercent = round(cpu.waitPercent(), 0);
     const rss = rssMiB(server.child.pid);
     const result = await sipp;
-    if (commands.length < 4) commands.push(result.command.join(' ').replace(/\/tmp\/callpark-sipp-[^/ ]+/g, '$RUN'), capture.command);
-    const { summary, command } = await analyseRtpCapture(capture.file, RTP_SINK_PORT);
-    if (commands.length < 5) commands.push(command);
+    const { summary, command } = await analyseRtpCapture(capture.file, sinkPort);
+    if (!commands.has('parked parties (hold)')) {
+      commands.set('parked parties (hold)', result.command.join(' ').replace(/\/tmp\/callpark-sipp-[^/ ]+/g, '$RUN'));
+      commands.set('capture', capture.command);
+      commands.set('analysis', command);
+    }
     const figures: HoldFigures = {
       parked,
       answered: (result.stats?.successful ?? 0) + (result.stats?.failed ?? 0) === 0 ? 0 : (result.stats?.successful ?? 0),
@@ -235,7 +254,7 @@ async function runHoldLevel(dir: string, parked: number, options: ParkBenchOptio
 export async function runParkBench(options: ParkBenchOptions): Promise<ParkBenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callpark-parkbench-'));
   const loadAverageAtStart = loadAverage();
-  const commands: string[] = [];
+  const commands = new Map<string, string>();
   const cycles = options.cycleRates.length === 0 ? [] : await runCycles(dir, options, commands);
   const hold: HoldFigures[] = [];
   for (const level of options.holdLevels) hold.push(await runHoldLevel(dir, level, options, commands));
@@ -254,7 +273,7 @@ export function formatParkBench(result: ParkBenchResult): string {
   if (result.cycles.length > 0) {
     parts.push(
       markdownTable(
-        ['cycles/s asked', 'retrieved', 'failed', '503', 'other refusals', 'timeouts', 'cycles/s done', 'park p50/p99 ms', 'retrieve p50/p99 ms', 'CPU %', 'CPU wait %', 'RSS peak MiB', 'clean'],
+        ['cycles/s asked', 'retrieved', 'failed', '503', 'other refusals', 'timeouts', 'cycles/s done', 'park p50/p99 ms', 'retrieve p50/p99 ms', 'CPU %', 'CPU ms/cycle', 'CPU wait %', 'RSS peak MiB', 'clean'],
         result.cycles.map((step) => [
           step.rate,
           `${step.completed}/${step.cycles}`,
@@ -266,6 +285,7 @@ export function formatParkBench(result: ParkBenchResult): string {
           `${step.parkP50Ms}/${step.parkP99Ms}`,
           `${step.retrieveP50Ms}/${step.retrieveP99Ms}`,
           step.cpuPercent,
+          step.cpuMsPerCycle,
           step.cpuWaitPercent,
           step.rssPeakMiB,
           step.clean ? 'yes' : 'no',
@@ -301,6 +321,6 @@ export function formatParkBench(result: ParkBenchResult): string {
         `FreeSWITCH: ${FREESWITCH_REFERENCE.parked} parked at ${FREESWITCH_REFERENCE.parkedJitterMs} ms mean jitter filling both cores, 1000 do not hold.`,
     );
   }
-  parts.push(`Load average at start: ${result.loadAverageAtStart} (2 cores, shared)`, '', 'Commands:', ...result.commands.map((command) => `    ${command}`));
+  parts.push(`Load average at start: ${result.loadAverageAtStart} (2 cores, shared)`, '', 'Commands:', ...[...result.commands].map(([label, command]) => `  ${label}:\n    ${command}`));
   return parts.join('\n');
 }

@@ -1,6 +1,6 @@
 import { freePort } from '../../test/support/ports';
 import { spawnChild, type BenchChild } from './children';
-import { CLI_JS } from './paths';
+import { CLI_JS, GC_PROBE_JS } from './paths';
 
 export interface EngineChild {
   child: BenchChild;
@@ -27,6 +27,10 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
   const command = [
     'node',
     ...(options.nodeFlags ?? []),
+    // A full GC and heap figures on SIGUSR2 (see gc-probe.ts); nothing else changes.
+    '--expose-gc',
+    '-r',
+    GC_PROBE_JS,
     CLI_JS,
     'engine',
     '--sip',

@@ -6,3 +6,4 @@ export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}
 export const CLI_JS = path.join(REPO_ROOT, 'dist/src/cli.js');
 export const BENCH_DIST = path.join(REPO_ROOT, 'dist/bench');
 export const SCENARIOS = path.join(REPO_ROOT, 'bench/scenarios');
+export const GC_PROBE_JS = path.join(BENCH_DIST, 'lib/gc-probe.js');
