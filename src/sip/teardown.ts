@@ -46,6 +46,7 @@ interface Entry {
 export class Teardown {
   private readonly entries: Entry[] = [];
   private ran = false;
+  private running?: Promise<void>;
 
   constructor(
     private readonly log: pino.Logger,
@@ -76,13 +77,22 @@ export class Teardown {
     return registration;
   }
 
-  /** Release everything still registered, newest first. Safe to call more than once. */
-  async run(): Promise<void> {
+  /**
+   * Release everything still registered, newest first. Safe to call more than once, also while a
+   * run is under way (a BYE and the domain's `ended` event often arrive together): later calls
+   * wait for the same run.
+   */
+  run(): Promise<void> {
+    this.running ??= this.releaseAll();
+    return this.running;
+  }
+
+  private async releaseAll(): Promise<void> {
     this.ran = true;
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      await this.releaseEntry(this.entries[i]!);
+    while (this.entries.length > 0) {
+      const entry = this.entries.pop()!;
+      await this.releaseEntry(entry);
     }
-    this.entries.length = 0;
   }
 
   private deactivate(entry: Entry): boolean {

@@ -7,6 +7,7 @@ import pino from 'pino';
 import Srf from 'drachtio-srf';
 import { startEngine, type RunningEngineWithCore } from '../../src/engine';
 import { createEmbeddedMedia, type EmbeddedMedia } from '../../src/media/embedded/embedded-media';
+import type { MediaBackend } from '../../src/media/types';
 import { ParkService, type ParkPolicyInput } from '../../src/park';
 import { createParkApp, type ParkApp, type ParkAppConfig } from '../../src/sip';
 import { freePortRange } from '../support/ports';
@@ -22,6 +23,8 @@ export interface ParkStackOptions {
   reservationTimeout?: number;
   /** See ParkAppDeps.unreferredParkDelayMs. */
   unreferredParkDelayMs?: number;
+  /** Delay every media.hold() by this much, so that a CANCEL can arrive during set-up. */
+  holdDelayMs?: number;
 }
 
 export interface ParkStack {
@@ -79,7 +82,8 @@ export async function startParkStack(options: ParkStackOptions): Promise<ParkSta
     sip: { trustedPeers: options.trustedPeers ?? [], outboundProxy: options.outboundProxy },
     park: { extension: '700', notifyByMessage: options.notifyByMessage ?? false },
   };
-  const app = createParkApp({ srf, config, park, media, log, unreferredParkDelayMs: options.unreferredParkDelayMs });
+  const appMedia = options.holdDelayMs === undefined ? media : withSlowHold(media, options.holdDelayMs);
+  const app = createParkApp({ srf, config, park, media: appMedia, log, unreferredParkDelayMs: options.unreferredParkDelayMs });
   const udp = engine.sip.find((spec) => spec.protocol === 'udp')!;
   return {
     engine,
@@ -95,6 +99,18 @@ export async function startParkStack(options: ParkStackOptions): Promise<ParkSta
       await media.stop();
       srf.disconnect();
       await engine.close();
+    },
+  };
+}
+
+function withSlowHold(media: MediaBackend, delayMs: number): MediaBackend {
+  return {
+    name: media.name,
+    activeSessions: () => media.activeSessions(),
+    stop: () => media.stop(),
+    hold: async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return media.hold(request);
     },
   };
 }

@@ -11,6 +11,8 @@ export interface ScenarioRun {
   pauseMs?: number;
   totalCalls?: number;
   localPort?: number;
+  /** -i: the address SIPp binds and sends from (default 127.0.0.1); loopback has all of 127/8. */
+  localIp?: string;
   timeoutSeconds?: number;
 }
 
@@ -23,6 +25,7 @@ function options(run: ScenarioRun): SippOptions {
     keys: { from_user: 'carol', from_name: 'Carol', rtp_port: '9', ...run.keys },
     totalCalls: run.totalCalls ?? 1,
     localPort: run.localPort,
+    localIp: run.localIp,
     timeoutSeconds: run.timeoutSeconds ?? 20,
     extraArgs: extra,
   };

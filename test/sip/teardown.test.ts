@@ -48,6 +48,25 @@ describe('Teardown', () => {
     expect(after).toHaveBeenCalled();
   });
 
+  it('lets a second run started during a slow release wait for the first (BYE and ended event together)', async () => {
+    const tally = new ResourceTally();
+    const teardown = new Teardown(silent, tally);
+    const released: string[] = [];
+    let finishSlow: () => void = () => undefined;
+    teardown.add('dialog', 'dialog', () => void released.push('dialog'));
+    teardown.add('media', 'slow media', () => new Promise<void>((resolve) => (finishSlow = () => resolve(void released.push('media')))));
+    teardown.add('listener', 'listener', () => void released.push('listener'));
+    const first = teardown.run();
+    const second = teardown.run();
+    expect(second).toBe(first);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(released).toEqual(['listener']);
+    finishSlow();
+    await Promise.all([first, second]);
+    expect(released).toEqual(['listener', 'media', 'dialog']);
+    expect(tally.snapshot()).toEqual({ dialog: 0, media: 0, timer: 0, listener: 0, park: 0 });
+  });
+
   it('releases at once what is added after it ran', async () => {
     const tally = new ResourceTally();
     const teardown = new Teardown(silent, tally);
