@@ -19,6 +19,8 @@ export const ENGINE_VERSION = 'v0.9.10';
 export interface EngineTuning {
   /** How long a request handed to an app may wait for its first response before the engine answers 500 (default 64 s). */
   pendingRequestTimeoutMs?: number;
+  /** Timer C: an INVITE sent for an app with no final response this long after its last provisional is CANCELled, the app gets 408 (default 180 s). */
+  inviteTimeoutMs?: number;
 }
 
 export interface RunningEngineWithCore extends RunningEngine {
@@ -27,6 +29,7 @@ export interface RunningEngineWithCore extends RunningEngine {
 }
 
 const DEFAULT_PENDING_REQUEST_TIMEOUT_MS = 64_000;
+const DEFAULT_INVITE_TIMEOUT_MS = 180_000;
 
 export async function startEngine(options: EngineOptions, tuning: EngineTuning = {}): Promise<RunningEngineWithCore> {
   const log = options.log.child({ part: 'engine' });
@@ -43,6 +46,7 @@ export async function startEngine(options: EngineOptions, tuning: EngineTuning =
   const settings = {
     timers,
     pendingRequestTimeoutMs: tuning.pendingRequestTimeoutMs ?? DEFAULT_PENDING_REQUEST_TIMEOUT_MS,
+    inviteTimeoutMs: tuning.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS,
     ...(options.externalAddress === undefined ? {} : { externalAddress: options.externalAddress }),
   };
   const sipCore = new SipCore({

@@ -33,6 +33,12 @@ export interface CoreSettings {
   pendingRequestTimeoutMs: number;
   /** Public address advertised in Via/Contact instead of the bound one. */
   externalAddress?: string;
+  /**
+   * Timer C (RFC 3261 §16.6 item 11, applied to the engine as UAC): an INVITE without a final
+   * response this long after it was sent or after its last provisional is CANCELled and the app
+   * gets 408 (default 180 s).
+   */
+  inviteTimeoutMs: number;
 }
 
 export interface CoreContext {

@@ -15,7 +15,8 @@ const IGNORE_RESPONSES: ClientTransactionUser = {
   onTransportError: () => undefined,
 };
 
-export function sendEngineBye(context: CoreContext, dialog: Dialog, reasonText: string): void {
+/** Sends BYE in `dialog` and removes it; the owner gets S4 unless `notifyApp` is false (it never knew the dialog). */
+export function sendEngineBye(context: CoreContext, dialog: Dialog, reasonText: string, notifyApp = true): void {
   context.dialogs.remove(dialog);
   const log = context.log.child({ dialogId: dialog.id });
   log.info({ reason: reasonText }, 'engine tears the dialog down with BYE');
@@ -27,7 +28,7 @@ export function sendEngineBye(context: CoreContext, dialog: Dialog, reasonText: 
       request.append('Reason', `SIP ;cause=200 ;text="${reasonText}"`);
       fixContentLength(request);
       context.transactions.sendRequest(request, destination, IGNORE_RESPONSES);
-      if (dialog.owner.closed) return;
+      if (!notifyApp || dialog.owner.closed) return;
       const text = formatSipText(request);
       const meta = meta6({
         source: 'application',

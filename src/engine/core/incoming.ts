@@ -63,6 +63,14 @@ export class IncomingRequests {
     this.byServerTransaction.delete(entry.serverTransaction);
   }
 
+  /** An INVITE in this dialog (initial or re-INVITE) that has not been answered finally yet. */
+  hasPendingInvite(dialogId: string): boolean {
+    for (const entry of this.byTransactionId.values()) {
+      if (entry.dialogId === dialogId && entry.request.method === 'INVITE') return true;
+    }
+    return false;
+  }
+
   all(): IncomingRequest[] {
     return [...this.byTransactionId.values()];
   }

@@ -16,6 +16,10 @@ export interface OutgoingRequest {
   clientTransaction: ClientTransaction | undefined;
   cancelled: boolean;
   finalReceived: boolean;
+  /** Timer C for INVITEs (RFC 3261 §16.6 item 11). */
+  timerC: NodeJS.Timeout | undefined;
+  /** Timer C fired: the engine CANCELled the INVITE and gave the app 408. */
+  timedOut: boolean;
 }
 
 export class OutgoingRequests {
@@ -30,7 +34,17 @@ export class OutgoingRequests {
   }
 
   remove(entry: OutgoingRequest): void {
+    clearTimeout(entry.timerC);
+    entry.timerC = undefined;
     this.byTransactionId.delete(entry.transactionId);
+  }
+
+  /** An INVITE sent in this dialog that has no final response yet (RFC 3261 §14.1). */
+  hasPendingInvite(dialogId: string): boolean {
+    for (const entry of this.byTransactionId.values()) {
+      if (entry.dialogId === dialogId && entry.request.method === 'INVITE' && !entry.finalReceived) return true;
+    }
+    return false;
   }
 
   all(): OutgoingRequest[] {

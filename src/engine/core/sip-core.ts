@@ -155,6 +155,15 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
       return;
     }
     if (method === 'INVITE') {
+      // RFC 3261 §14.2: 491 when our own re-INVITE is pending (glare), 500 while theirs is.
+      if (this.uac.outgoing.hasPendingInvite(dialog.id)) {
+        this.uas.respondLocally(transaction, request, 491, 'Request Pending');
+        return;
+      }
+      if (this.uas.incoming.hasPendingInvite(dialog.id)) {
+        this.uas.respondLocally(transaction, request, 500, 'Server Internal Error');
+        return;
+      }
       const trying = buildResponse(request, 100, 'Trying');
       fixContentLength(trying);
       detach(this.log, '100 Trying', transaction.respond(trying));

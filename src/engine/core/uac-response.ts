@@ -9,7 +9,7 @@ import { SipResponse } from '../message/sip-message';
 import type { ClientTransactionUser } from '../transaction/types';
 import type { Source } from '../transport/types';
 import { tagOf, uriOf, withoutTag } from './addressing';
-import { detach, type CoreContext } from './context';
+import { detach, guarded, unrefTimer, type CoreContext } from './context';
 import { Dialog } from './dialog';
 import type { OutgoingRequest, OutgoingRequests } from './outgoing';
 import { buildResponse, cseqOf, headerList } from './responses';
@@ -49,13 +49,46 @@ export class UacResponseRelay {
     return { ...entry.destination, localAddress: local.address, localPort: local.port };
   }
 
+  /**
+   * Timer C (RFC 3261 §16.6 item 11, §16.7 item 2): (re)armed when an INVITE is sent and on every
+   * provisional other than 100. A peer that rings forever would otherwise keep the transaction,
+   * and the app's call attempt, alive for good.
+   */
+  armTimerC(entry: OutgoingRequest): void {
+    clearTimeout(entry.timerC);
+    entry.timerC = unrefTimer(
+      setTimeout(
+        guarded(this.log, 'timer C', () => this.onTimerC(entry)),
+        this.context.settings.inviteTimeoutMs,
+      ),
+    );
+  }
+
+  private onTimerC(entry: OutgoingRequest): void {
+    entry.timerC = undefined;
+    if (entry.finalReceived) return;
+    this.log.info({ callId: entry.request.callId, timeoutMs: this.context.settings.inviteTimeoutMs }, 'INVITE got no final response (timer C); CANCEL and 408');
+    entry.timedOut = true;
+    if (!entry.cancelled) this.onTimeoutCancel?.(entry);
+    this.onResponse(entry, this.synthesise(entry, 408, 'Request Timeout'), this.pseudoSource(entry));
+    // RFC 3261 §9.1: a CANCELled INVITE with no final response after 64*T1 may be destroyed.
+    const transaction = entry.clientTransaction;
+    if (transaction !== undefined) {
+      unrefTimer(setTimeout(guarded(this.log, 'timer C clean-up', () => transaction.dispose()), 64 * this.context.settings.timers.T1));
+    }
+  }
+
   onResponse(entry: OutgoingRequest, response: SipResponse, source: Source): void {
     const status = response.status;
     if (status === 100) return;
     if (entry.finalReceived) {
-      if (status >= 200 && status < 300) this.onStrayResponse(response, source);
+      if (status >= 200 && status < 300) {
+        if (entry.timedOut && entry.createsDialog) this.hangUpAfterTimeout(entry, response, source);
+        else this.onStrayResponse(response, source);
+      }
       return;
     }
+    if (entry.request.method === 'INVITE' && status < 200) this.armTimerC(entry);
     if (status >= 200) {
       entry.finalReceived = true;
       this.outgoing.remove(entry);
@@ -169,11 +202,30 @@ export class UacResponseRelay {
     if (dialog === undefined) return;
     this.log.info({ dialogId: dialog.id }, 'app gone before the 2xx to its INVITE; ACK and BYE');
     dialog.byeAfterAck = true;
-    this.onOrphanAck?.(dialog);
+    this.onOrphanAck?.(dialog, true);
   }
 
-  /** Set by the UAC to ACK (and then BYE) a 2xx whose app is gone. */
-  onOrphanAck: ((dialog: Dialog) => void) | undefined;
+  /**
+   * A 2xx that arrives after timer C gave the app its 408: the app knows no such call, so the
+   * engine ACKs and hangs up itself, without telling the app (once: retransmissions find the ACK).
+   */
+  private hangUpAfterTimeout(entry: OutgoingRequest, response: SipResponse, source: Source): void {
+    if (this.context.dialogs.get(entry.dialogId) !== undefined) {
+      this.onStrayResponse(response, source);
+      return;
+    }
+    this.trackNewDialog(entry, response, source);
+    const dialog = this.context.dialogs.get(entry.dialogId);
+    if (dialog === undefined) return;
+    this.log.info({ dialogId: dialog.id }, '2xx after timer C; ACK and BYE');
+    this.onOrphanAck?.(dialog, false);
+  }
+
+  /** Set by the UAC to ACK (and then BYE) a 2xx nobody will ACK; `notifyApp` sends the app S4. */
+  onOrphanAck: ((dialog: Dialog, notifyApp: boolean) => void) | undefined;
+
+  /** Set by the UAC to CANCEL an INVITE whose timer C fired. */
+  onTimeoutCancel: ((entry: OutgoingRequest) => void) | undefined;
 }
 
 export function isTerminating(subscriptionState: string | undefined): boolean {

@@ -49,7 +49,10 @@ export class UserAgentClient {
   constructor(private readonly context: CoreContext) {
     this.log = context.log.child({ part: 'uac' });
     this.responses = new UacResponseRelay(context, this.outgoing);
-    this.responses.onOrphanAck = (dialog) => detach(this.log, 'orphan ACK', this.ackAndHangUp(dialog));
+    this.responses.onOrphanAck = (dialog, notifyApp) => detach(this.log, 'orphan ACK', this.ackAndHangUp(dialog, notifyApp));
+    this.responses.onTimeoutCancel = (entry) => {
+      this.sendCancel(entry);
+    };
   }
 
   /** §5.1: a new out-of-dialog request. */
@@ -105,6 +108,10 @@ export class UserAgentClient {
       await this.sendAck(connection, command.msgId, dialog, app);
       return;
     }
+    if (method === 'INVITE' && this.outgoing.hasPendingInvite(dialog.id)) {
+      // RFC 3261 §14.1: no re-INVITE while another INVITE transaction of ours is in progress.
+      throw new AppRequestError('re-INVITE refused: another INVITE is still pending in this dialog');
+    }
     const cseq = dialog.nextLocalCSeq();
     const useTarget = method === 'PRACK' || /^sips?:placeholder$/i.test(app.uri);
     const { request, destination, local } = await prepareInDialogRequest(
@@ -148,14 +155,14 @@ export class UserAgentClient {
   }
 
   /** ACK + BYE for a 2xx nobody will ACK (owner gone). */
-  private async ackAndHangUp(dialog: Dialog): Promise<void> {
+  private async ackAndHangUp(dialog: Dialog, notifyApp: boolean): Promise<void> {
     const invite = dialog.lastSentInvite;
     if (invite === undefined) return;
     const { request, destination } = await prepareInDialogRequest(this.context, dialog, 'ACK', invite.cseq);
     fixContentLength(request);
     dialog.sentAck = { cseq: invite.cseq, request, destination };
     await this.context.transactions.sendStateless(request, destination);
-    sendEngineBye(this.context, dialog, 'ACK-BYE due to cancel race condition');
+    sendEngineBye(this.context, dialog, notifyApp ? 'ACK-BYE due to cancel race condition' : 'INVITE timed out', notifyApp);
   }
 
   /** §5.3: CANCEL of a pending INVITE by its TXN (RFC 3261 §9.1). */
@@ -164,6 +171,13 @@ export class UserAgentClient {
     if (entry === undefined || entry.request.method !== 'INVITE') {
       throw new AppRequestError(`unable to cancel unknown transaction id: ${command.transactionId}`);
     }
+    const cancel = this.sendCancel(entry, app);
+    const local = this.context.transport.localFor(entry.destination);
+    this.replySent(connection, command.msgId, cancel, entry.destination, local, newTransactionId());
+  }
+
+  /** RFC 3261 §9.1: CANCEL with the INVITE's Via, Call-ID, From, To, CSeq number and Route; app headers (e.g. Reason) copied. */
+  private sendCancel(entry: OutgoingRequest, app?: SipRequest): SipRequest {
     const invite = entry.request;
     const cancel = new SipRequest('CANCEL', invite.uri);
     const via = invite.get('via');
@@ -174,12 +188,11 @@ export class UserAgentClient {
     cancel.append('Call-ID', invite.callId);
     cancel.append('CSeq', `${cseqOf(invite)?.seq ?? 1} CANCEL`);
     for (const route of invite.getAll('route')) cancel.append('Route', route);
-    copyAppHeaders(app, cancel, { skip: CANCEL_SKIP });
+    if (app !== undefined) copyAppHeaders(app, cancel, { skip: CANCEL_SKIP });
     fixContentLength(cancel);
     entry.cancelled = true;
     this.context.transactions.sendRequest(cancel, entry.destination, IGNORE);
-    const local = this.context.transport.localFor(entry.destination);
-    this.replySent(connection, command.msgId, cancel, entry.destination, local, newTransactionId());
+    return cancel;
   }
 
   private send(
@@ -200,6 +213,8 @@ export class UserAgentClient {
       clientTransaction: undefined,
       cancelled: false,
       finalReceived: false,
+      timerC: undefined,
+      timedOut: false,
     };
     this.outgoing.add(entry);
     try {
@@ -208,6 +223,7 @@ export class UserAgentClient {
       this.outgoing.remove(entry);
       throw error;
     }
+    if (request.method === 'INVITE') this.responses.armTimerC(entry);
     // §5.1: S8 goes out now, before any response for this TXN can be relayed.
     this.replySent(connection, msgId, request, destination, local, entry.transactionId);
   }

@@ -1,12 +1,12 @@
 /** Starts the engine in-process on OS-chosen ports with short timers, and waits for it to be idle. */
 import pino from 'pino';
-import { startEngine, type RunningEngineWithCore } from '../../../src/engine';
+import { startEngine, type EngineTuning, type RunningEngineWithCore } from '../../../src/engine';
 
 export const SECRET = 'conformance';
 /** Short T1 so that transactions and 2xx retransmissions finish quickly (64*T1 = 6.4 s). */
 export const TEST_TIMERS = { T1: 100, T2: 400, T4: 500 };
 
-export async function startTestEngine(pendingRequestTimeoutMs?: number): Promise<RunningEngineWithCore> {
+export async function startTestEngine(pendingRequestTimeoutMs?: number, tuning: EngineTuning = {}): Promise<RunningEngineWithCore> {
   return startEngine(
     {
       sip: [
@@ -18,7 +18,7 @@ export async function startTestEngine(pendingRequestTimeoutMs?: number): Promise
       timers: TEST_TIMERS,
       log: pino({ level: process.env.ENGINE_LOG ?? 'silent' }),
     },
-    pendingRequestTimeoutMs === undefined ? {} : { pendingRequestTimeoutMs },
+    pendingRequestTimeoutMs === undefined ? tuning : { ...tuning, pendingRequestTimeoutMs },
   );
 }
 
