@@ -5,8 +5,7 @@
 import type pino from 'pino';
 import type Srf from 'drachtio-srf';
 import type { MediaBackend } from '../media/types';
-import type { ParkService } from '../park';
-import type { EndReason } from '../park';
+import type { EndReason, ParkService, RetrievalGuard } from '../park';
 import { AttendedParks } from './attended-registry';
 import { CallCanceledError, type CallContext } from './call-context';
 import { AppStoppingError, NotParkTargetError } from './errors';
@@ -37,6 +36,8 @@ export interface ParkAppDeps {
    * parked itself. Default 5000 ms.
    */
   unreferredParkDelayMs?: number;
+  /** Rate limit on failed retrievals (security.retrievalLimit); without it, probing is not limited. */
+  retrievalGuard?: RetrievalGuard;
 }
 
 export interface ParkAppCounts extends ResourceCounts {
@@ -99,6 +100,7 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
     attended: new AttendedParks(),
     ringbackAlertInfo: deps.ringbackAlertInfo ?? '<urn:alert:service:recall:hold>',
     unreferredParkDelayMs: deps.unreferredParkDelayMs ?? DEFAULT_UNREFERRED_PARK_DELAY_MS,
+    retrievalGuard: deps.retrievalGuard,
     newContext: (callId: string, parent?: pino.Logger): CallContext => contexts.create(callId, parent ?? log, tally),
   };
 

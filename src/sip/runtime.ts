@@ -1,7 +1,7 @@
 import type pino from 'pino';
 import type Srf from 'drachtio-srf';
 import type { MediaBackend } from '../media/types';
-import type { ParkService } from '../park';
+import type { ParkService, RetrievalGuard } from '../park';
 import { CallContext } from './call-context';
 import type { TrustedPeers } from './identity';
 import type { AttendedParks } from './attended-registry';
@@ -38,6 +38,8 @@ export interface ParkRuntime {
   readonly ringbackAlertInfo: string;
   /** After the orbit announcement, how long a caller of the park extension without Referred-By may transfer before it is parked itself. */
   readonly unreferredParkDelayMs: number;
+  /** Rate limit on failed retrievals (security.retrievalLimit); absent: no limit. */
+  readonly retrievalGuard?: RetrievalGuard;
   /** A new call context, tracked until its teardown ran (for stop() and leak counts). */
   newContext(callId: string, log?: pino.Logger): CallContext;
 }

@@ -15,6 +15,7 @@ import {
   ParkedCallNotFoundError,
   ParkNotAllowedError,
   ParkStateError,
+  RetrievalBlockedError,
 } from '../park';
 import { InvalidSdpError, MediaUnavailableError, NoCommonCodecError } from '../media/types';
 import { CallCanceledError } from './call-context';
@@ -36,6 +37,9 @@ function refusal(status: number, reason: string, level: SipRefusal['level'] = 'i
 /** The response an error calls for, or undefined when none is owed (the caller canceled). */
 export function refusalFor(err: unknown): SipRefusal | undefined {
   if (err instanceof CallCanceledError) return undefined;
+  if (err instanceof RetrievalBlockedError) {
+    return refusal(403, err.reasonText, 'warn', { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) });
+  }
   if (err instanceof ParkNotAllowedError || err instanceof NotInParkGroupError) return refusal(403, err.reasonText);
   if (err instanceof OrbitEmptyError || err instanceof OrbitOutOfRangeError) return refusal(404, err.reasonText);
   if (err instanceof AlreadyRetrievingError || err instanceof ParkStateError || err instanceof ParkedCallNotFoundError) {

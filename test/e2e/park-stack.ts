@@ -8,7 +8,7 @@ import Srf from 'drachtio-srf';
 import { startEngine, type RunningEngineWithCore } from '../../src/engine';
 import { createEmbeddedMedia, type EmbeddedMedia } from '../../src/media/embedded/embedded-media';
 import type { MediaBackend } from '../../src/media/types';
-import { ParkService, type ParkPolicyInput } from '../../src/park';
+import { ParkService, RetrievalGuard, type ParkPolicyInput } from '../../src/park';
 import { createParkApp, type ParkApp, type ParkAppConfig } from '../../src/sip';
 import { freePortRange } from '../support/ports';
 
@@ -25,6 +25,8 @@ export interface ParkStackOptions {
   unreferredParkDelayMs?: number;
   /** Delay every media.hold() by this much, so that a CANCEL can arrive during set-up. */
   holdDelayMs?: number;
+  /** Limit failed retrievals with a RetrievalGuard (default limits). */
+  retrievalGuard?: boolean;
 }
 
 export interface ParkStack {
@@ -83,7 +85,15 @@ export async function startParkStack(options: ParkStackOptions): Promise<ParkSta
     park: { extension: '700', notifyByMessage: options.notifyByMessage ?? false },
   };
   const appMedia = options.holdDelayMs === undefined ? media : withSlowHold(media, options.holdDelayMs);
-  const app = createParkApp({ srf, config, park, media: appMedia, log, unreferredParkDelayMs: options.unreferredParkDelayMs });
+  const app = createParkApp({
+    srf,
+    config,
+    park,
+    media: appMedia,
+    log,
+    unreferredParkDelayMs: options.unreferredParkDelayMs,
+    retrievalGuard: options.retrievalGuard ? new RetrievalGuard() : undefined,
+  });
   const udp = engine.sip.find((spec) => spec.protocol === 'udp')!;
   return {
     engine,

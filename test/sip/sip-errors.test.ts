@@ -7,6 +7,7 @@ import {
   OrbitEmptyError,
   OrbitOccupiedError,
   ParkNotAllowedError,
+  RetrievalBlockedError,
 } from '../../src/park';
 import { InvalidSdpError, MediaUnavailableError, NoCommonCodecError } from '../../src/media/types';
 import { CallCanceledError } from '../../src/sip/call-context';
@@ -33,6 +34,14 @@ describe('refusalFor', () => {
     ['not even an error', 500, 'Call park failed'],
   ])('maps %p to %i', (err, status, reason) => {
     expect(refusalFor(err)).toMatchObject({ status, reason });
+  });
+
+  it('refuses a blocked retriever with 403 and Retry-After', () => {
+    expect(refusalFor(new RetrievalBlockedError('identity', 41))).toMatchObject({
+      status: 403,
+      reason: 'Too many failed retrievals',
+      headers: { 'Retry-After': '41' },
+    });
   });
 
   it('adds Retry-After when the lot is full', () => {

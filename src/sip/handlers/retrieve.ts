@@ -4,7 +4,7 @@
  * signalling. If C refuses, C stays parked and B gets the failure; if B gives up after C moved,
  * C is offered the music again.
  */
-import { ParkedCallNotFoundError, ParkStateError } from '../../park';
+import { isCountedRetrievalFailure, ParkedCallNotFoundError, ParkStateError, type RetrievalSource, type RetrieveTicket } from '../../park';
 import { bridgeLegs } from '../bridge';
 import { CallCanceledError } from '../call-context';
 import { OfferRequiredError, ParkedPartyRefusedError } from '../errors';
@@ -14,10 +14,28 @@ import type { ParkRuntime } from '../runtime';
 import { hasSdp } from '../sdp';
 import { isSipError, hangUp } from '../srf-extras';
 
+/**
+ * The security standard's limit on failed retrievals: a source that probed too many empty or
+ * foreign orbits is refused before the orbit is even looked up. A trusted peer (the PBX) carries
+ * every user, so only the identity it asserts is counted, never its address.
+ */
+function beginGuardedRetrieve(rt: ParkRuntime, call: InboundInvite, orbit: number): RetrieveTicket {
+  const guard = rt.retrievalGuard;
+  const address = call.req.source_address;
+  const source: RetrievalSource = { identity: call.caller.uri, address: rt.trusted.has(address) ? undefined : address };
+  guard?.check(source);
+  try {
+    return rt.park.beginRetrieve({ orbit, retriever: call.caller.uri });
+  } catch (err) {
+    if (guard && isCountedRetrievalFailure(err)) guard.recordFailure(source);
+    throw err;
+  }
+}
+
 export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, orbit: number): Promise<void> {
   const { req, res, ctx } = call;
   if (!hasSdp(req.body)) throw new OfferRequiredError();
-  const ticket = rt.park.beginRetrieve({ orbit, retriever: call.caller.uri });
+  const ticket = beginGuardedRetrieve(rt, call, orbit);
   ctx.bindOrbit(orbit);
   ctx.bindPolicy(ticket.call.lot);
   const leg = rt.legs.get(ticket.call.id);
