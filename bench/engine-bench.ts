@@ -218,6 +218,7 @@ function describeHeap(result: EngineBenchResult): string {
   if (before === undefined || after === undefined) return 'Live heap after a full GC: not measured';
   return (
     `Live heap after a full GC: ${before.heapUsedMiB} MiB after warm-up, ${after.heapUsedMiB} MiB at the end ` +
-    `(heap reserved ${before.heapTotalMiB} → ${after.heapTotalMiB} MiB, RSS right after that GC ${after.rssMiB} MiB)`
+    `(heap reserved ${before.heapTotalMiB} → ${after.heapTotalMiB} MiB, external ${before.externalMiB} → ${after.externalMiB} MiB, ` +
+    `RSS right after that GC ${after.rssMiB} MiB)`
   );
 }
