@@ -36,7 +36,7 @@ const BENCHMARKS: Benchmark[] = [
   {
     name: 'engine',
     run: async (out) =>
-      formatEngineBench(await runEngineBench({ rates: engineRates(), stepSeconds: 10, settleCheckpoints: numbersFromEnv('BENCH_SETTLE_SECONDS', [10, 40]), log: out })),
+      formatEngineBench(await runEngineBench({ rates: engineRates(), stepSeconds: 10, settleCheckpoints: numbersFromEnv('BENCH_SETTLE_SECONDS', [10, 40, 100]), log: out })),
   },
   {
     name: 'park',
