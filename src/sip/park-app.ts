@@ -17,7 +17,7 @@ import { retrieveParkedCall } from './handlers/retrieve';
 import { ringBackParker } from './handlers/ringback';
 import { TrustedPeers } from './identity';
 import { prepareInvite, type InboundInvite } from './invite-middleware';
-import { ParkedLegs } from './parked-leg';
+import { ParkedLegs, type ParkedLeg } from './parked-leg';
 import { LiveContexts, type ParkAppConfig, type ParkRuntime } from './runtime';
 import { refuse } from './sip-errors';
 import { ResourceTally, type ResourceCounts } from './teardown';
@@ -54,6 +54,11 @@ export interface ParkApp {
   stop(): Promise<void>;
   /** Live resources, for leak checks: all zero when no call is up. */
   counts(): ParkAppCounts;
+  /**
+   * Take in a leg parked elsewhere (B2BUA park by REFER), so that retrieval, ring back and the
+   * admin API find it. Its owner keeps watching its dialog; the entry goes with the leg's teardown.
+   */
+  adoptParkedLeg(leg: ParkedLeg): void;
 }
 
 const DEFAULT_UNREFERRED_PARK_DELAY_MS = 5000;
@@ -147,6 +152,13 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
       stopping = true;
       for (const off of unsubscribe.splice(0)) off();
       await contexts.releaseAll();
+    },
+    adoptParkedLeg(leg: ParkedLeg): void {
+      rt.legs.add(leg);
+      leg.ctx.teardown.add('listener', 'park-app parked-leg entry', () => {
+        if (rt.legs.get(leg.parkId) === leg) rt.legs.delete(leg.parkId);
+      });
+      leg.ctx.log.info(`parked leg at ${leg.orbit} adopted by the park app`);
     },
     counts(): ParkAppCounts {
       return {
