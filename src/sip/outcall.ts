@@ -7,6 +7,7 @@
 import type pino from 'pino';
 import type Srf from 'drachtio-srf';
 import { bridgeLegs } from './bridge';
+import { showParkedParty } from './connected-party';
 import type { ParkedLeg, PendingOutcall } from './parked-leg';
 import type { ParkRuntime } from './runtime';
 import { asSentRequest, isSipError, type SentRequest, hangUp } from './srf-extras';
@@ -85,10 +86,10 @@ export async function placeOutcall(rt: ParkRuntime, leg: ParkedLeg, spec: Outcal
 }
 
 /**
- * C is re-INVITEd with the answered party's SDP, its music released, and both bridged on C's
- * teardown. False (and everything torn down) when C refuses.
+ * C is re-INVITEd with the answered party's SDP, its music released, both bridged on C's
+ * teardown, and the answered party's display updated with C (connected line). False (and everything torn down) when C refuses.
  */
-export async function connectToParkedLeg(leg: ParkedLeg, name: string, dialog: Srf.Dialog): Promise<boolean> {
+export async function connectToParkedLeg(rt: ParkRuntime, leg: ParkedLeg, name: string, dialog: Srf.Dialog): Promise<boolean> {
   const registration = leg.ctx.teardown.add('dialog', `${name} dialog`, () => hangUp(dialog));
   try {
     await leg.dialog.modify(dialog.remote.sdp);
@@ -103,5 +104,6 @@ export async function connectToParkedLeg(leg: ParkedLeg, name: string, dialog: S
     { name: 'parked party', dialog: leg.dialog, registration: leg.dialogRegistration },
     { name, dialog, registration },
   );
+  showParkedParty(rt, leg, dialog);
   return true;
 }

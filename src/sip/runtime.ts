@@ -14,6 +14,8 @@ export interface ParkAppConfig {
     readonly trustedPeers: readonly string[];
     /** Ring back, forwards and MESSAGEs go through this proxy (the PBX) when set. */
     readonly outboundProxy?: string;
+    /** Update a retriever's (or answering parker's) display with the parked party; default true. */
+    readonly connectedLine?: boolean;
   };
   readonly park: {
     /** The park extension, `700` by default. */

@@ -76,3 +76,13 @@ export function hangUp(dialog: Srf.Dialog): Promise<void> {
   const destroy = dialog.destroy.bind(dialog) as unknown as () => Promise<unknown>;
   return destroy().then(() => undefined);
 }
+
+/**
+ * The Allow header the far end of `dialog` sent: from its INVITE (we answered) or its 2xx (we
+ * called). Decides whether it takes UPDATE.
+ */
+export function peerAllow(dialog: Srf.Dialog): string | undefined {
+  const parts = dialog as unknown as { type?: string; req?: Srf.SrfRequest; res?: Srf.SrfResponse };
+  const message = parts.type === 'uas' ? parts.req : parts.res;
+  return message?.get('Allow');
+}

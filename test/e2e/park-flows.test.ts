@@ -49,6 +49,8 @@ describe('park, retrieve and refusals over SIP', () => {
     const retriever = await scenario({ scenario: 'retrieve.xml', target: stack.target, service: '701', pauseMs: 500, keys: { from_user: 'bob', from_name: 'Bob' } });
     expect(retriever.summary).toMatch(/ok/);
     expect(retriever.outcome).toBe('ok');
+    // Connected line (DESIGN §5): after the 200, an UPDATE whose P-Asserted-Identity names the parked party.
+    expect(retriever.actionLog()).toMatch(/connected-line\s+"Carol" <sip:carol@127\.0\.0\.1[:>]/);
     const parkedResult = await parked.result;
     expect(parkedResult.outcome).toBe('ok');
     expect(parkedResult.actionLog()).toMatch(/re-INVITE received[\s\S]*BYE received/);

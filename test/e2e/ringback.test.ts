@@ -42,6 +42,8 @@ describe('ring back and fallbacks over SIP', () => {
     expect(parkerResult.outcome).toBe('ok');
     expect(parkerResult.actionLog()).toMatch(/from=\s*"Parked 701: Carol" <sip:701@127\.0\.0\.1:\d+>;tag=\S+ alert-info=\s*<urn:alert:service:recall:hold>/);
     expect(stack.logs.some((line) => line.msg === 'ring back answered; parker connected' && line.orbit === 701)).toBe(true);
+    // Connected line: the parker's 200 listed no UPDATE, so a re-INVITE names the parked party.
+    expect(parkerResult.actionLog()).toMatch(/connected-line\s+"Carol" <sip:carol@127\.0\.0\.1[:>]/);
   });
 
   it('unanswered ring back with fallback hangup ends the parked call', async () => {

@@ -32,5 +32,5 @@ export async function runFallback(rt: ParkRuntime, call: ParkedCallSnapshot, act
     await leg.ctx.teardown.run();
     return;
   }
-  if (await connectToParkedLeg(leg, 'forward target', result.dialog)) log.info(`forwarded to ${action.uri}`);
+  if (await connectToParkedLeg(rt, leg, 'forward target', result.dialog)) log.info(`forwarded to ${action.uri}`);
 }

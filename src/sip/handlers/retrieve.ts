@@ -7,6 +7,7 @@
 import { isCountedRetrievalFailure, ParkedCallNotFoundError, ParkStateError, type RetrievalSource, type RetrieveTicket } from '../../park';
 import { bridgeLegs } from '../bridge';
 import { CallCanceledError } from '../call-context';
+import { showParkedParty } from '../connected-party';
 import { OfferRequiredError, ParkedPartyRefusedError } from '../errors';
 import type { InboundInvite } from '../invite-middleware';
 import { ORBIT_HEADER } from '../parked-leg';
@@ -82,4 +83,5 @@ export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, o
     { name: 'parked party', dialog: leg.dialog, registration: leg.dialogRegistration },
     { name: 'retriever', dialog: retriever, registration: retrieverRegistration },
   );
+  showParkedParty(rt, leg, retriever, req.get('Allow'));
 }

@@ -51,5 +51,5 @@ export async function ringBackParker(rt: ParkRuntime, call: ParkedCallSnapshot, 
     await hangUp(result.dialog).catch(() => undefined);
     return;
   }
-  if (await connectToParkedLeg(leg, 'parker', result.dialog)) log.info('ring back answered; parker connected');
+  if (await connectToParkedLeg(rt, leg, 'parker', result.dialog)) log.info('ring back answered; parker connected');
 }
