@@ -324,3 +324,35 @@ export function formatParkBench(result: ParkBenchResult): string {
   parts.push(`Load average at start: ${result.loadAverageAtStart} (2 cores, shared)`, '', 'Commands:', ...[...result.commands].map(([label, command]) => `  ${label}:\n    ${command}`));
   return parts.join('\n');
 }
+
+/** Summary rows: figure, measured, target, reference. */
+export function summarizeParkBench(result: ParkBenchResult): string[][] {
+  const rows: string[][] = [];
+  if (result.cycles.length > 0) {
+    const best = result.cycles.find((step) => step.rate === result.maxCleanCycleRate);
+    const beyond = result.cycles.find((step) => !step.clean);
+    rows.push(
+      ['park: park+retrieve cycles/s, zero failures', `${result.maxCleanCycleRate}`, `${PARK_TARGETS.cyclesPerSecond}`, `FreeSWITCH ${FREESWITCH_REFERENCE.cyclesPerSecond} (crashes at 75)`],
+      ['park: retrieval p99 at that rate', best === undefined ? '–' : `${best.retrieveP99Ms} ms`, `< ${PARK_TARGETS.retrievalP99Ms} ms`, '–'],
+      [
+        'park: beyond that rate',
+        beyond === undefined ? 'not reached' : `${beyond.rate}/s: ${beyond.shed503} × 503, ${beyond.otherRefusals} other refusals, ${beyond.timeouts} timeouts`,
+        'clean 503',
+        '–',
+      ],
+    );
+  }
+  for (const level of result.hold) {
+    rows.push([
+      `park: ${level.parked} parked with music`,
+      `${level.cpuPercent}% CPU, ${round(level.rtp.meanJitterMs, 2)} ms mean jitter, ${level.rtp.lost} lost, ${level.rssMiB} MiB`,
+      level.parked === PARK_TARGETS.parked ? `< ${PARK_TARGETS.cpuPercent}% CPU, < ${PARK_TARGETS.meanJitterMs} ms` : '–',
+      level.parked === FREESWITCH_REFERENCE.parked
+        ? `FreeSWITCH ${FREESWITCH_REFERENCE.parkedJitterMs} ms, both cores`
+        : level.parked >= 1000
+          ? 'FreeSWITCH: does not hold'
+          : '–',
+    ]);
+  }
+  return rows;
+}

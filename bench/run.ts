@@ -3,16 +3,24 @@
  * Figures are printed, never asserted.
  */
 import { installExitCleanup, stopAllChildren } from './lib/children';
-import { DEFAULT_ENGINE_RATES, formatEngineBench, runEngineBench } from './engine-bench';
+import { DEFAULT_ENGINE_RATES, formatEngineBench, runEngineBench, summarizeEngineBench } from './engine-bench';
 import { runEngineProfile } from './engine-profile';
 import { runParkProfile } from './park-profile';
-import { DEFAULT_CYCLE_RATES, DEFAULT_HOLD_LEVELS, formatParkBench, runParkBench } from './park-bench';
+import { DEFAULT_CYCLE_RATES, DEFAULT_HOLD_LEVELS, formatParkBench, runParkBench, summarizeParkBench } from './park-bench';
+import { markdownTable } from './lib/table';
 
 interface Benchmark {
   name: string;
   /** Only when named on the command line. */
   optional?: boolean;
-  run(log: (line: string) => void): Promise<string>;
+  run(log: (line: string) => void): Promise<BenchReport>;
+}
+
+interface BenchReport {
+  /** The benchmark's own tables. */
+  text: string;
+  /** Rows for the final summary: figure, measured, target, reference. */
+  summary: string[][];
 }
 
 /** A comma-separated list of numbers from the environment, e.g. BENCH_ENGINE_RATES=200,400. */
@@ -27,43 +35,49 @@ function numbersFromEnv(name: string, fallback: number[]): number[] {
 const engineRates = (): number[] => numbersFromEnv('BENCH_ENGINE_RATES', DEFAULT_ENGINE_RATES);
 const cycleRates = (): number[] => numbersFromEnv('BENCH_CYCLE_RATES', DEFAULT_CYCLE_RATES);
 const holdLevels = (): number[] => numbersFromEnv('BENCH_HOLD_LEVELS', DEFAULT_HOLD_LEVELS);
+/** 40 s is past Timer J (32 s); after an overload the RSS falls later still. */
+const settleCheckpoints = (): number[] => numbersFromEnv('BENCH_SETTLE_SECONDS', [10, 40, 100]);
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
+async function parkReport(levels: { cycleRates: number[]; holdLevels: number[] }, out: (line: string) => void): Promise<BenchReport> {
+  const result = await runParkBench({ ...levels, stepSeconds: 10, captureSeconds: 10, log: out });
+  return { text: formatParkBench(result), summary: summarizeParkBench(result) };
+}
+
 const BENCHMARKS: Benchmark[] = [
   {
     name: 'engine',
-    run: async (out) =>
-      formatEngineBench(await runEngineBench({ rates: engineRates(), stepSeconds: 10, settleCheckpoints: numbersFromEnv('BENCH_SETTLE_SECONDS', [10, 40, 100]), log: out })),
+    run: async (out) => {
+      const result = await runEngineBench({ rates: engineRates(), stepSeconds: 10, settleCheckpoints: settleCheckpoints(), log: out });
+      return { text: formatEngineBench(result), summary: summarizeEngineBench(result) };
+    },
   },
   {
     name: 'park',
-    run: async (out) =>
-      formatParkBench(
-        await runParkBench({ cycleRates: cycleRates(), stepSeconds: 10, holdLevels: holdLevels(), captureSeconds: 10, log: out }),
-      ),
+    run: (out) => parkReport({ cycleRates: cycleRates(), holdLevels: holdLevels() }, out),
   },
   {
     name: 'park-cycles',
     optional: true,
-    run: async (out) => formatParkBench(await runParkBench({ cycleRates: cycleRates(), stepSeconds: 10, holdLevels: [], captureSeconds: 10, log: out })),
+    run: (out) => parkReport({ cycleRates: cycleRates(), holdLevels: [] }, out),
   },
   {
     name: 'park-hold',
     optional: true,
-    run: async (out) => formatParkBench(await runParkBench({ cycleRates: [], stepSeconds: 10, holdLevels: holdLevels(), captureSeconds: 10, log: out })),
+    run: (out) => parkReport({ cycleRates: [], holdLevels: holdLevels() }, out),
   },
   {
     name: 'engine-profile',
     optional: true,
-    run: (out) => runEngineProfile(Number(process.env.BENCH_PROFILE_RATE ?? 400), out),
+    run: async (out) => ({ text: await runEngineProfile(Number(process.env.BENCH_PROFILE_RATE ?? 400), out), summary: [] }),
   },
   {
     name: 'park-profile',
     optional: true,
-    run: (out) => runParkProfile(Number(process.env.BENCH_PROFILE_RATE ?? 100), out),
+    run: async (out) => ({ text: await runParkProfile(Number(process.env.BENCH_PROFILE_RATE ?? 100), out), summary: [] }),
   },
 ];
 
@@ -77,12 +91,14 @@ async function main(): Promise<number> {
   }
   const selected = wanted.length === 0 ? BENCHMARKS.filter((bench) => bench.optional !== true) : BENCHMARKS.filter((bench) => wanted.includes(bench.name));
   const reports: string[] = [];
+  const summary: string[][] = [];
   let failures = 0;
   for (const bench of selected) {
     const started = Date.now();
     try {
       const report = await bench.run(log);
-      reports.push(`## ${bench.name} (${Math.round((Date.now() - started) / 1000)} s)\n\n${report}`);
+      reports.push(`## ${bench.name} (${Math.round((Date.now() - started) / 1000)} s)\n\n${report.text}`);
+      summary.push(...report.summary);
     } catch (error) {
       failures += 1;
       reports.push(`## ${bench.name}: did not complete: ${error instanceof Error ? error.message : String(error)}`);
@@ -90,6 +106,7 @@ async function main(): Promise<number> {
       await stopAllChildren();
     }
   }
+  if (summary.length > 0) reports.push(`## Summary\n\n${markdownTable(['figure', 'measured', 'target', 'reference'], summary)}`);
   process.stdout.write(`\n${reports.join('\n\n')}\n`);
   return failures === 0 ? 0 : 1;
 }
