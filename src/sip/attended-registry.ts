@@ -1,6 +1,8 @@
 import type Srf from 'drachtio-srf';
 import type { HoldSession } from '../media/types';
 import type { CallContext } from './call-context';
+import type { ParkedLeg } from './parked-leg';
+import type { Registration } from './teardown';
 import { dialogId } from './srf-extras';
 
 /** An attended park waiting for its transfer: the parker's leg and its reserved orbit. */
@@ -37,5 +39,38 @@ export class AttendedParks {
 
   get size(): number {
     return this.byReservation.size;
+  }
+}
+
+/**
+ * A caller of the park extension without Referred-By that was parked itself (the no-Referred-By
+ * workaround). It may still be an attended parker that was slow to press Transfer: its Replaces
+ * INVITE then swaps the transferee into the orbit (Asterisk's ParkedCallSwap).
+ */
+export interface SelfParked {
+  readonly leg: ParkedLeg;
+  /** The leg's claim on the parked call; forgotten on a swap so that hanging up the parker keeps the call. */
+  readonly parkRegistration: Registration;
+}
+
+/** Self-parked callers by their dialog id (what a Replaces names). */
+export class SelfParkedCallers {
+  private readonly byDialog = new Map<string, SelfParked>();
+
+  add(entry: SelfParked): void {
+    this.byDialog.set(dialogId(entry.leg.dialog), entry);
+  }
+
+  remove(entry: SelfParked): void {
+    const id = dialogId(entry.leg.dialog);
+    if (this.byDialog.get(id) === entry) this.byDialog.delete(id);
+  }
+
+  forDialog(dialog: Srf.Dialog): SelfParked | undefined {
+    return this.byDialog.get(dialogId(dialog));
+  }
+
+  get size(): number {
+    return this.byDialog.size;
   }
 }

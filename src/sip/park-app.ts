@@ -6,7 +6,7 @@ import type pino from 'pino';
 import type Srf from 'drachtio-srf';
 import type { MediaBackend } from '../media/types';
 import type { EndReason, ParkService, RetrievalGuard } from '../park';
-import { AttendedParks } from './attended-registry';
+import { AttendedParks, SelfParkedCallers } from './attended-registry';
 import { CallCanceledError, type CallContext } from './call-context';
 import { AppStoppingError, NotParkTargetError } from './errors';
 import { completeAttendedPark, reserveForAttendedPark } from './handlers/attended-park';
@@ -103,6 +103,7 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
     tally,
     legs: new ParkedLegs(),
     attended: new AttendedParks(),
+    selfParked: new SelfParkedCallers(),
     ringbackAlertInfo: deps.ringbackAlertInfo ?? '<urn:alert:service:recall:hold>',
     unreferredParkDelayMs: deps.unreferredParkDelayMs ?? DEFAULT_UNREFERRED_PARK_DELAY_MS,
     retrievalGuard: deps.retrievalGuard,

@@ -123,7 +123,10 @@ export async function answerIntoPark(
 export function watchParkedLeg(rt: ParkRuntime, leg: ParkedLeg): void {
   const { ctx, dialog } = leg;
   rt.legs.add(leg);
-  ctx.teardown.add('listener', 'parked-leg entry', () => rt.legs.delete(leg.parkId));
+  // A swap (late attended transfer) may have listed another leg under the same park id.
+  ctx.teardown.add('listener', 'parked-leg entry', () => {
+    if (rt.legs.get(leg.parkId) === leg) rt.legs.delete(leg.parkId);
+  });
   const onHangup = (): void => {
     leg.dialogRegistration.forget();
     ctx.log.info('parked party hung up');

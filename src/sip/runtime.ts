@@ -4,7 +4,7 @@ import type { MediaBackend } from '../media/types';
 import type { ParkService, RetrievalGuard } from '../park';
 import { CallContext } from './call-context';
 import type { TrustedPeers } from './identity';
-import type { AttendedParks } from './attended-registry';
+import type { AttendedParks, SelfParkedCallers } from './attended-registry';
 import type { ParkedLegs } from './parked-leg';
 import type { ResourceTally } from './teardown';
 
@@ -36,6 +36,8 @@ export interface ParkRuntime {
   readonly tally: ResourceTally;
   readonly legs: ParkedLegs;
   readonly attended: AttendedParks;
+  /** Callers parked by the no-Referred-By workaround, still swappable by a late Replaces. */
+  readonly selfParked: SelfParkedCallers;
   /** Alert-Info sent with ring-back INVITEs. */
   readonly ringbackAlertInfo: string;
   /** After the orbit announcement, how long a caller of the park extension without Referred-By may transfer before it is parked itself. */

@@ -3,8 +3,9 @@
  * after retrieval, retrieval to a phone for the admin API, and an attended parker who transfers
  * only after its call was parked by the no-Referred-By workaround. Nothing may be left behind.
  */
+import fs from 'node:fs';
 import { startParkStack, waitFor, type ParkStack } from './park-stack';
-import { scenario } from './sipp-run';
+import { scenario, startScenario } from './sipp-run';
 
 const POLICIES = [
   {
@@ -17,6 +18,14 @@ const POLICIES = [
 ];
 
 jest.setTimeout(60000);
+
+function readLog(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 describe('service-mode integration over SIP', () => {
   let stack: ParkStack;
@@ -48,5 +57,35 @@ describe('service-mode integration over SIP', () => {
     const other = await scenario({ scenario: 'refused.xml', target: stack.target, service: '704', keys: { from_user: 'frank' } });
     expect(other.actionLog()).toMatch(/refused status=404 reason=No call parked at 704/);
   });
-});
 
+  it('attended park where the parker waits past the self-park delay: the late transfer swaps the transferee in and hangs up the parker', async () => {
+    const parker = await startScenario({ scenario: 'attended-parker.xml', target: stack.target, service: '700', keys: { from_user: 'alice' } });
+    const replaces = await waitFor(() => /replaces=(\S+)/.exec(readLog(parker.files.logs))?.[1], (value) => value !== undefined);
+    expect(replaces).toBeDefined();
+    const selfParked = await waitFor(
+      () => stack.logs.some((line) => /parked at 701 \(INVITE without Referred-By\)/.test(String(line.msg))),
+      Boolean,
+    );
+    expect(selfParked).toBe(true);
+    const before = stack.park.list();
+    expect(before).toMatchObject([{ orbit: 701, state: 'parked' }]);
+
+    const transferee = await startScenario({
+      scenario: 'attended-transferee.xml',
+      target: stack.target,
+      service: '700',
+      pauseMs: 1500,
+      keys: { from_user: 'carol', referred_by: 'sip:alice@127.0.0.1', replaces: replaces! },
+    });
+    const parkerResult = await parker.result;
+    expect(parkerResult.outcome).toBe('ok');
+    expect(parkerResult.actionLog()).toMatch(/orbit=701 [\s\S]*BYE received/);
+    // Same parked call, same orbit; the leg behind it is now the transferee's.
+    expect(stack.park.list()).toMatchObject([{ id: before[0]!.id, orbit: 701, state: 'parked' }]);
+    expect(stack.app.counts()).toMatchObject({ parkedLegs: 1 });
+    const transfereeResult = await transferee.result;
+    expect(transfereeResult.outcome).toBe('ok');
+    expect(transfereeResult.actionLog()).toMatch(/orbit=701 /);
+    expect(stack.logs.some((line) => /swapped into orbit 701/.test(String(line.msg)))).toBe(true);
+  });
+});

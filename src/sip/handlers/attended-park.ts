@@ -9,7 +9,7 @@
  * after the announcement, with no transfer, is parked itself in the reserved orbit (DESIGN §4.1:
  * the parker is the Referred-By identity, else From) and hears the hold sound.
  */
-import type { AttendedPark } from '../attended-registry';
+import type { AttendedPark, SelfParked } from '../attended-registry';
 import { ReplacedDialogNotFoundError, OfferRequiredError } from '../errors';
 import type { InboundInvite } from '../invite-middleware';
 import { ORBIT_HEADER, ParkedLeg, answerIntoPark, watchParkedLeg } from '../parked-leg';
@@ -59,9 +59,12 @@ export async function reserveForAttendedPark(rt: ParkRuntime, call: InboundInvit
     if (ctx.teardown.done || rt.attended.forReservation(reservation.id) !== entry) return;
     for (const registration of waiting) void registration.release();
     const parked = rt.park.completeReservation(reservation.id, { identity: call.caller.uri, displayName: call.caller.displayName });
-    ctx.teardown.add('park', 'parked call', () => void rt.park.hangup(parked.id));
+    const parkRegistration = ctx.teardown.add('park', 'parked call', () => void rt.park.hangup(parked.id));
     const leg = new ParkedLeg(parked.id, parked.orbit, ctx, dialog, dialogRegistration, call.caller, hold, holdRegistration);
     watchParkedLeg(rt, leg);
+    const selfParked: SelfParked = { leg, parkRegistration };
+    rt.selfParked.add(selfParked);
+    ctx.teardown.add('listener', 'self-parked entry', () => rt.selfParked.remove(selfParked));
     hold.play(call.holdSound);
     ctx.log.info(
       { parked: call.caller.aor, delayMs: rt.unreferredParkDelayMs },
@@ -85,19 +88,57 @@ export async function reserveForAttendedPark(rt: ParkRuntime, call: InboundInvit
     });
 }
 
-function findAttendedPark(rt: ParkRuntime, replaces: ReplacesTarget): AttendedPark {
-  const dialog = findReplacedDialog(dialogLookup(rt.srf), replaces);
-  const entry = dialog && rt.attended.forDialog(dialog);
-  if (!entry) throw new ReplacedDialogNotFoundError(`${replaces.callId};to-tag=${replaces.toTag};from-tag=${replaces.fromTag}`);
-  return entry;
+function replacesText(replaces: ReplacesTarget): string {
+  return `${replaces.callId};to-tag=${replaces.toTag};from-tag=${replaces.fromTag}`;
 }
 
 export async function completeAttendedPark(rt: ParkRuntime, call: InboundInvite, replaces: ReplacesTarget): Promise<void> {
-  const entry = findAttendedPark(rt, replaces);
+  const replaced = findReplacedDialog(dialogLookup(rt.srf), replaces);
+  const selfParked = replaced && rt.selfParked.forDialog(replaced);
+  if (selfParked) return swapIntoOrbit(rt, call, selfParked, replaces);
+  const entry = replaced && rt.attended.forDialog(replaced);
+  if (!entry) throw new ReplacedDialogNotFoundError(replacesText(replaces));
   const leg = await answerIntoPark(rt, call, () =>
     rt.park.completeReservation(entry.reservationId, { identity: call.caller.uri, displayName: call.caller.displayName }),
   );
   leg.ctx.log.info({ parked: call.caller.aor, replaced: entry.ctx.callId }, `${leg.label} parked at ${leg.orbit} (attended)`);
   entry.ctx.log.info('transfer completed: ending the replaced parker dialog');
   await entry.ctx.teardown.run();
+}
+
+/**
+ * The parker waited past `unreferredParkDelayMs` and was parked itself; now its transfer arrives.
+ * The transferee takes the parker's place in the same orbit (the parked call, its lamp and its
+ * ring-back target, the original parker, stay), and the parker's dialog is hung up.
+ */
+async function swapIntoOrbit(rt: ParkRuntime, call: InboundInvite, selfParked: SelfParked, replaces: ReplacesTarget): Promise<void> {
+  const { req, res, ctx } = call;
+  const old = selfParked.leg;
+  const stillParked = (): boolean => !old.ctx.teardown.done && rt.park.getById(old.parkId)?.state === 'parked';
+  if (!stillParked()) throw new ReplacedDialogNotFoundError(replacesText(replaces));
+  if (!hasSdp(req.body)) throw new OfferRequiredError();
+  const hold = await rt.media.hold({ callId: ctx.callId, remoteOffer: req.body, sound: call.holdSound });
+  const holdRegistration = ctx.teardown.add('media', 'music on hold', () => hold.release());
+  ctx.throwIfCanceled();
+  if (!stillParked()) throw new ReplacedDialogNotFoundError(replacesText(replaces));
+  ctx.bindOrbit(old.orbit);
+
+  const dialog = await rt.srf.createUAS(req, res, { localSdp: hold.localSdp, headers: { [ORBIT_HEADER]: String(old.orbit) } });
+  const dialogRegistration = ctx.teardown.add('dialog', 'parked party dialog', () => hangUp(dialog));
+  if (!stillParked()) {
+    ctx.log.info('the self-parked parker left or was retrieved while the transferee was answered; ending the transferee');
+    await ctx.teardown.run();
+    return;
+  }
+  // The claim on the parked call moves to the transferee: hanging up the parker must not end it.
+  selfParked.parkRegistration.forget();
+  ctx.teardown.add('park', 'parked call', () => void rt.park.hangup(old.parkId));
+  const leg = new ParkedLeg(old.parkId, old.orbit, ctx, dialog, dialogRegistration, call.caller, hold, holdRegistration);
+  watchParkedLeg(rt, leg);
+  leg.ctx.log.info(
+    { parked: call.caller.aor, replaced: old.ctx.callId },
+    `${leg.label} swapped into orbit ${leg.orbit} in place of its self-parked parker (late attended transfer)`,
+  );
+  old.ctx.log.info('late transfer completed: ending the parker dialog');
+  await old.ctx.teardown.run();
 }
