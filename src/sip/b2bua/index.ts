@@ -11,20 +11,24 @@ import type { MediaBackend } from '../../media/types';
 import type { EndReason, ParkService } from '../../park';
 import { CallContext } from '../call-context';
 import { TrustedPeers } from '../identity';
+import { callerIdentity, referrerIdentity } from '../identity';
 import { dialledTarget } from '../invite-middleware';
 import type { ParkedLeg } from '../parked-leg';
-import { refusalFor } from '../sip-errors';
+import { refuse, refusalFor } from '../sip-errors';
 import type { BridgedCall, CallLeg } from './bridged-call';
 import { bridgeInvite } from './invite-bridge';
 import { parkByRefer } from './park-refer';
 import { PassThrough, type PassThroughCounts } from './pass-through';
 import { isParkRefer, readReferTarget } from './refer-target';
+import { retrieveB2buaLeg } from './retrieve';
 import { Upstream } from './upstream';
 
 export interface B2buaConfig {
   readonly upstream: string;
-  readonly sip: { readonly trustedPeers: readonly string[] };
-  readonly park: { readonly extension: string };
+  /** `connectedLine` (default true): update a retriever's display with the parked party. */
+  readonly sip: { readonly trustedPeers: readonly string[]; readonly connectedLine?: boolean };
+  /** `courtesyTone` (default false): beep to the parked party when it is retrieved. */
+  readonly park: { readonly extension: string; readonly courtesyTone?: boolean };
 }
 
 export interface B2buaDeps {
@@ -111,10 +115,37 @@ export function installB2bua(deps: B2buaDeps): B2buaService {
   };
 
   const bridgeDeps = { srf: deps.srf, upstream, trusted, log, onRefer, newContext };
+  const retrieveDeps = {
+    srf: deps.srf,
+    park: deps.park,
+    onRefer,
+    courtesyTone: deps.config.park.courtesyTone ?? false,
+    connectedLine: deps.config.sip.connectedLine ?? true,
+  };
+
+  /** A plain dial of an orbit whose parked leg this module holds (parked by REFER). */
+  const heldLegFor = (req: Srf.SrfRequest, target: string): ParkedLeg | undefined => {
+    if (!/^\d+$/.test(target) || !isOrbitCode(target) || referrerIdentity(req)) return undefined;
+    const policy = deps.park.policies.resolve(callerIdentity(req, trusted).uri);
+    const parked = policy && deps.park.get(Number(target), policy.name);
+    return parked ? parkedLegs.get(parked.id) : undefined;
+  };
+
+  const retrieve = (leg: ParkedLeg, req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
+    let canceled = false;
+    req.on('cancel', () => {
+      canceled = true;
+    });
+    const retriever = callerIdentity(req, trusted);
+    retrieveB2buaLeg(retrieveDeps, leg, retriever, req, res, () => canceled).catch((err: unknown) => refuse(res, err, leg.ctx.log));
+  };
 
   deps.srf.use('invite', (req, res, next) => {
-    if (isParkTarget(dialledTarget(req))) {
-      next();
+    const dialled = dialledTarget(req);
+    if (isParkTarget(dialled)) {
+      const leg = heldLegFor(req, dialled);
+      if (leg) retrieve(leg, req, res);
+      else next();
       return;
     }
     if (stopping) {
@@ -144,8 +175,9 @@ export function installB2bua(deps: B2buaDeps): B2buaService {
   for (const method of ['register', 'subscribe', 'message', 'options', 'publish']) {
     deps.srf.use(method, (req, res, next) => {
       const user = dialledTarget(req);
-      // Requests for callpark itself (no user part, or a park code) stay here.
-      if (!user || isParkTarget(user)) {
+      // Requests for callpark itself (no user part, or a park code) stay here; a REGISTER's
+      // Request-URI never has a user part (RFC 3261 §10.2) and is always the registrar's.
+      if (req.method !== 'REGISTER' && (!user || isParkTarget(user))) {
         next();
         return;
       }

@@ -116,35 +116,46 @@ export async function parkByRefer(
   parker.dialog.on('destroy', parkerGone);
   if (subscribed) await notify(ctx.log, parker.dialog, cseq, 100, 'Trying', false);
 
-  let hold: HoldSession;
-  try {
-    hold = await deps.media.hold({ callId: far.dialog.sip.callId, sound: holdSound });
-  } catch (err) {
-    ctx.log.error({ err }, 'no media for music on hold; park abandoned');
-    await parkRegistration.release();
-    if (subscribed) await notify(ctx.log, parker.dialog, cseq, 503, 'Service Unavailable', true);
-    call.wire();
-    return;
-  }
-  const holdRegistration = ctx.teardown.add('media', 'music on hold', () => hold.release());
-  try {
-    hold.acceptAnswer(await far.dialog.modify(hold.localSdp));
-  } catch (err) {
-    ctx.log.warn({ err }, 'parked party refused the re-INVITE to music on hold; park abandoned');
-    await holdRegistration.release();
-    await parkRegistration.release();
-    if (subscribed) await notify(ctx.log, parker.dialog, cseq, 488, 'Not Acceptable Here', true);
-    call.wire();
-    return;
-  }
-
+  // C may hang up while its re-INVITE to music is in flight (a BYE crossing it): end the park
+  // at once with C's reason instead of waiting for the re-INVITE's transaction to time out.
+  let farGone = false;
   const onFarHangup = (): void => {
+    farGone = true;
     far.registration.forget();
     ctx.log.info('parked party hung up');
     void ctx.teardown.run();
   };
   far.dialog.on('destroy', onFarHangup);
   ctx.teardown.add('listener', 'parked party BYE listener', () => void far.dialog.removeListener('destroy', onFarHangup));
+
+  let hold: HoldSession;
+  try {
+    hold = await deps.media.hold({ callId: far.dialog.sip.callId, sound: holdSound });
+  } catch (err) {
+    ctx.log.error({ err }, 'no media for music on hold; park abandoned');
+    await abandonPark(ctx.log, parker, cseq, subscribed, 503, 'Service Unavailable', [parkRegistration]);
+    if (!farGone) call.wire();
+    return;
+  }
+  const holdRegistration = ctx.teardown.add('media', 'music on hold', () => hold.release());
+  if (farGone) {
+    await holdRegistration.release();
+    return;
+  }
+  try {
+    hold.acceptAnswer(await far.dialog.modify(hold.localSdp));
+  } catch (err) {
+    if (farGone) {
+      ctx.log.info('re-INVITE to music on hold ended by the parked party hanging up');
+      return;
+    }
+    ctx.log.warn({ err }, 'parked party refused the re-INVITE to music on hold; park abandoned');
+    await abandonPark(ctx.log, parker, cseq, subscribed, 488, 'Not Acceptable Here', [holdRegistration, parkRegistration]);
+    call.wire();
+    return;
+  }
+  if (farGone) return;
+
   const leg = new ParkedLeg(parked.id, parked.orbit, ctx, far.dialog, far.registration, far.party, hold, holdRegistration);
   deps.onParked(leg);
   ctx.log.info({ parker: parker.party.aor, parked: far.party.aor }, `${leg.label} parked at ${parked.orbit} by REFER`);
@@ -154,5 +165,23 @@ export async function parkByRefer(
   parker.dialog.removeListener('destroy', parkerGone);
   await parker.registration.release();
   const consultation = target.replaces ? replacedDialog(deps.srf, target) : undefined;
-  if (consultation) await hangUp(consultation).catch(() => undefined);
+  if (consultation) {
+    await hangUp(consultation).catch(() => undefined);
+    // Our own BYE raises no 'destroy': tell the consultation call's owner (the park app's
+    // reservation, whose announcement timer would otherwise park the parker itself) it is over.
+    consultation.emit('destroy');
+  }
+}
+
+async function abandonPark(
+  log: pino.Logger,
+  parker: CallLeg,
+  cseq: string,
+  subscribed: boolean,
+  status: number,
+  reason: string,
+  registrations: ReadonlyArray<{ release(): Promise<void> }>,
+): Promise<void> {
+  for (const registration of registrations) await registration.release();
+  if (subscribed && parker.registration.active) await notify(log, parker.dialog, cseq, status, reason, true);
 }

@@ -5,6 +5,7 @@
  */
 import type pino from 'pino';
 import type Srf from 'drachtio-srf';
+import { dialledTarget } from '../invite-middleware';
 import type { Upstream } from './upstream';
 
 export interface PassThroughCounts {
@@ -22,7 +23,8 @@ export class PassThrough {
   ) {}
 
   proxy(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
-    const destination = this.upstream.sent(req) ? req.uri : this.upstream.hostPort;
+    // The destination becomes the Request-URI: the same user at the upstream (none for REGISTER).
+    const destination = this.upstream.sent(req) ? req.uri : this.upstream.requestUri(dialledTarget(req));
     const proxied = this.srf as unknown as {
       proxyRequest(r: Srf.SrfRequest, d: string, o: { recordRoute: boolean; remainInDialog: boolean }): Promise<unknown>;
     };
