@@ -2,10 +2,9 @@
  * One app connection on the admin socket: its identity, what it routed, and the write side.
  * Reading and dispatch live in ControlServer.
  */
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type pino from 'pino';
-import { encodeFrame } from './frame-codec';
+import { newUniqueId } from '../message/ids';
 import { failureTokens, isSafeToken, joinPayload } from './leader';
 import type { AppConnection } from './types';
 
@@ -19,8 +18,10 @@ export class AppSocketConnection implements AppConnection {
   tags: readonly string[] = [];
   /** Lower-case verbs (SIP methods, `cdr:*`) this app routed; a set, duplicates are harmless. */
   readonly routes = new Set<string>();
-  /** Set while frames written in this tick are being coalesced. */
-  private corked = false;
+  /** Frames (`<len>#<payload>`, back to back) waiting for the end of this event-loop turn. */
+  private pendingText = '';
+  private pendingBytes = 0;
+  private flushScheduled = false;
 
   constructor(
     readonly id: string,
@@ -59,6 +60,7 @@ export class AppSocketConnection implements AppConnection {
   /** Flush what was written, then close; a peer that does not read is cut off after a grace period. */
   end(): void {
     if (this.closed) return;
+    this.flush();
     this.state = 'closing';
     const socket = this.socket;
     socket.end(() => socket.destroy());
@@ -67,30 +69,49 @@ export class AppSocketConnection implements AppConnection {
 
   destroy(): void {
     if (this.state !== 'closed') this.state = 'closing';
+    this.pendingText = '';
+    this.pendingBytes = 0;
     this.socket.destroy();
   }
 
+  /**
+   * Frames are gathered and written once per event-loop turn (in the check phase, after every
+   * datagram and app frame read in this turn was handled): one write system call for many frames.
+   */
   private send(tokensAfterId: readonly string[], sipText?: string): void {
     if (this.closed) return;
-    const payload = joinPayload([randomUUID(), ...tokensAfterId], sipText);
-    if (!this.corked) {
-      // Coalesce every frame written during this tick into one writev.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    this.socket.write(encodeFrame(payload));
-    if (this.socket.writableLength > this.maxWriteBufferBytes) {
+    const payload = joinPayload([newUniqueId(), ...tokensAfterId], sipText);
+    const bytes = Buffer.byteLength(payload, 'utf8');
+    this.pendingText += `${bytes}#${payload}`;
+    this.pendingBytes += bytes;
+    if (this.socket.writableLength + this.pendingBytes > this.maxWriteBufferBytes) {
       this.log.error(
-        { bufferedBytes: this.socket.writableLength },
+        { bufferedBytes: this.socket.writableLength + this.pendingBytes },
         'app does not read its admin socket; connection dropped',
       );
       this.destroy();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushFromTimer);
     }
   }
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    if (!this.socket.destroyed) this.socket.uncork();
+  private readonly flushFromTimer = (): void => {
+    this.flushScheduled = false;
+    try {
+      this.flush();
+    } catch (error) {
+      this.log.error({ err: error }, 'writing to the admin socket failed');
+    }
   };
+
+  private flush(): void {
+    if (this.pendingText === '') return;
+    const text = this.pendingText;
+    this.pendingText = '';
+    this.pendingBytes = 0;
+    if (!this.socket.destroyed) this.socket.write(text, 'utf8');
+  }
 }

@@ -35,3 +35,16 @@ export function newTag(): string {
 export function newCallId(): string {
   return randomHex(12) + '-' + nextCount();
 }
+
+/** Fixed for the life of the process so that ids from two runs of the engine never collide. */
+const PROCESS_PREFIX = randomBytes(6).toString('hex');
+let uniqueCounter = 0;
+
+/**
+ * An opaque id unique within this process and very likely across processes: a random per-process
+ * prefix and a counter. Token-safe (hex, `-`, base-36), cheap enough to make for every frame.
+ */
+export function newUniqueId(): string {
+  uniqueCounter = uniqueCounter >= Number.MAX_SAFE_INTEGER ? 1 : uniqueCounter + 1;
+  return `${PROCESS_PREFIX}-${uniqueCounter.toString(36)}`;
+}

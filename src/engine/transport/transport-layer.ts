@@ -25,6 +25,12 @@ export interface TransportOptions {
   tcpConnectTimeoutMs?: number;
   /** Largest message accepted on a stream (header block plus body). Default 65536. */
   maxMessageBytes?: number;
+  /**
+   * SO_RCVBUF/SO_SNDBUF asked for on UDP sockets (the kernel caps them at net.core.rmem_max /
+   * wmem_max). Default 4 MiB: bursts above a few hundred calls/s overflow the usual 208 KiB and the
+   * kernel drops datagrams, which shows up as retransmissions and failed calls.
+   */
+  udpBufferBytes?: number;
 }
 
 interface Listener {
@@ -43,7 +49,7 @@ interface TcpListener extends Listener {
   server: Server;
 }
 
-const DEFAULTS = { tcpIdleTimeoutMs: 300_000, tcpConnectTimeoutMs: 10_000, maxMessageBytes: 65_536 };
+const DEFAULTS = { tcpIdleTimeoutMs: 300_000, tcpConnectTimeoutMs: 10_000, maxMessageBytes: 65_536, udpBufferBytes: 4 * 1024 * 1024 };
 
 /** Bind every listener, then resolve with the running transport layer (RFC 3261 §18). */
 export async function createTransportLayer(
@@ -100,6 +106,7 @@ export class SipTransportLayer implements TransportLayer {
         });
       });
       const listener: UdpListener = { protocol: 'udp', host, port: socket.address().port, family, socket };
+      this.enlargeBuffers(listener);
       socket.on('message', (data, rinfo) => this.onDatagram(listener, data, rinfo));
       socket.on('error', (error) => this.log.warn({ err: error, listener: this.describeListener(listener) }, 'UDP socket error'));
       this.udp.push(listener);
@@ -119,6 +126,16 @@ export class SipTransportLayer implements TransportLayer {
       this.tcp.push(listener);
     }
     this.log.info({ listener: `${spec.protocol}/${host}` }, 'SIP transport listening');
+  }
+
+  private enlargeBuffers(listener: UdpListener): void {
+    const bytes = this.options.udpBufferBytes;
+    try {
+      listener.socket.setRecvBufferSize(bytes);
+      listener.socket.setSendBufferSize(bytes);
+    } catch (error) {
+      this.log.warn({ err: error, listener: this.describeListener(listener), bytes }, 'UDP socket buffers not enlarged');
+    }
   }
 
   listening(): ListenSpec[] {
