@@ -7,7 +7,8 @@ import type { Source } from './types';
  * the host portion of the sent-by parameter ... differs from the source IP address of the packet,
  * the server MUST add a received parameter". RFC 3581 §4: when the top Via has an `rport`
  * parameter without value, fill it with the source port, and add `received` even when the
- * address matches. Only the first Via value is rewritten; the others keep their spelling.
+ * address matches. A `received` already present is replaced by the real source address even when
+ * the host matches. Only the first Via value is rewritten; the others keep their spelling.
  * Returns false when the top Via cannot be parsed (the message is left untouched).
  */
 export function stampReceived(request: SipRequest, source: Source): boolean {
@@ -26,7 +27,9 @@ export function stampReceived(request: SipRequest, source: Source): boolean {
   if (rportRequested) {
     top.params.rport = String(source.port);
     top.params.received = source.address;
-  } else if (stripBrackets(top.host) !== source.address) {
+  } else if (stripBrackets(top.host) !== source.address || top.params.received !== undefined) {
+    // A `received` the sender put there itself would send our responses elsewhere: always the real source.
+    if (top.params.received === source.address) return true;
     top.params.received = source.address;
   } else {
     return true;

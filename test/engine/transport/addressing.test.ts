@@ -35,6 +35,16 @@ describe('stampReceived (RFC 3261 §18.2.1, RFC 3581)', () => {
     expect(plain.get('via')).toBe('SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-1');
   });
 
+  it('replaces a received the sender supplied with the real source, even when the host matches', () => {
+    const forged = withVia('SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-1;received=198.51.100.9');
+    expect(stampReceived(forged, UDP_SOURCE)).toBe(true);
+    expect(forged.get('via')).toBe('SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-1;received=203.0.113.5');
+    expect(responseDestination(forged, UDP_SOURCE)).toEqual({ protocol: 'udp', address: '203.0.113.5', port: 5060 });
+    const elsewhere = withVia('SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1;received=198.51.100.9');
+    stampReceived(elsewhere, UDP_SOURCE);
+    expect(elsewhere.get('via')).toBe('SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1;received=203.0.113.5');
+  });
+
   it('reports an unusable Via', () => {
     expect(stampReceived(withVia('garbage'), UDP_SOURCE)).toBe(false);
     expect(stampReceived(withVia(), UDP_SOURCE)).toBe(false);
