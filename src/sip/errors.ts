@@ -39,3 +39,14 @@ export class NotParkTargetError extends Error {
     super(`${target || '(no user part)'} is not a park extension or orbit`);
   }
 }
+
+/** A phone we called for the parked party (admin retrieve-to) did not answer. */
+export class PhoneNotAnsweredError extends Error {
+  override readonly name = 'PhoneNotAnsweredError';
+  constructor(
+    readonly uri: string,
+    readonly status: number | undefined,
+  ) {
+    super(status === undefined ? `${uri} did not answer` : `${uri} answered ${status}`);
+  }
+}

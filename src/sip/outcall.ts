@@ -24,7 +24,8 @@ export type OutcallResult =
   | { readonly outcome: 'failed'; readonly status?: number }
   | { readonly outcome: 'canceled' };
 
-class PendingInvite implements PendingOutcall {
+/** An INVITE on its way; `cancel()` sends CANCEL as soon as (or once) it has been sent. */
+export class PendingInvite implements PendingOutcall {
   private request?: SentRequest;
   private canceledFlag = false;
 

@@ -19,6 +19,7 @@ import { TrustedPeers } from './identity';
 import { prepareInvite, type InboundInvite } from './invite-middleware';
 import { ParkedLegs, type ParkedLeg } from './parked-leg';
 import { LiveContexts, type ParkAppConfig, type ParkRuntime } from './runtime';
+import { retrieveToPhone } from './retrieve-to';
 import { refuse } from './sip-errors';
 import { ResourceTally, type ResourceCounts } from './teardown';
 
@@ -59,6 +60,12 @@ export interface ParkApp {
    * admin API find it. Its owner keeps watching its dialog; the entry goes with the leg's teardown.
    */
   adoptParkedLeg(leg: ParkedLeg): void;
+  /**
+   * Admin "retrieve to a phone" (admin's RetrieveTo): call `uri` (through sip.outboundProxy) and
+   * bridge it with the parked call `callId` once answered. Rejects, leaving the call parked, with
+   * ParkedCallNotFoundError, a ParkError (not parked now), PhoneNotAnsweredError or ParkedPartyRefusedError.
+   */
+  retrieveTo(callId: string, uri: string): Promise<void>;
 }
 
 const DEFAULT_UNREFERRED_PARK_DELAY_MS = 5000;
@@ -160,6 +167,10 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
         if (rt.legs.get(leg.parkId) === leg) rt.legs.delete(leg.parkId);
       });
       leg.ctx.log.info(`parked leg at ${leg.orbit} adopted by the park app`);
+    },
+    retrieveTo(callId: string, uri: string): Promise<void> {
+      if (stopping) return Promise.reject(new AppStoppingError());
+      return retrieveToPhone(rt, callId, uri);
     },
     counts(): ParkAppCounts {
       return {

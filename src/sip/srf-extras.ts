@@ -86,3 +86,35 @@ export function peerAllow(dialog: Srf.Dialog): string | undefined {
   const message = parts.type === 'uas' ? parts.req : parts.res;
   return message?.get('Allow');
 }
+
+/** A late-offer INVITE answered 200 with the far end's offer, not yet ACKed (createUAC with noAck). */
+export interface UnackedAnswer {
+  /** The offer in the 200 OK. */
+  readonly sdp: string;
+  /** ACK with our answer; resolves with the confirmed dialog. */
+  ack(localSdp: string): Promise<Srf.Dialog>;
+  /** ACK with the far end's own SDP and BYE at once (the call is abandoned). */
+  destroy(): Promise<void>;
+}
+
+/**
+ * INVITE without SDP (RFC 3261 §13.2.1 late offer): the phone offers in its 200 and we answer in
+ * the ACK. srf's createUAC does this with `noAck: true`; its typings only know the Dialog result.
+ */
+export function inviteLateOffer(
+  srf: Srf,
+  uri: string,
+  opts: { headers: Record<string, string>; proxy?: string },
+  onSent: (req: Srf.SrfRequest) => void,
+): Promise<UnackedAnswer> {
+  const createUac = srf.createUAC.bind(srf) as unknown as (
+    uri: string,
+    opts: { headers: Record<string, string>; proxy?: string; noAck: true },
+    progress: { cbRequest: (err: unknown, req?: Srf.SrfRequest) => void },
+  ) => Promise<UnackedAnswer>;
+  return createUac(uri, { ...opts, noAck: true }, {
+    cbRequest: (err, req) => {
+      if (!err && req) onSent(req);
+    },
+  });
+}

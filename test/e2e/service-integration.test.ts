@@ -4,6 +4,7 @@
  * only after its call was parked by the no-Referred-By workaround. Nothing may be left behind.
  */
 import fs from 'node:fs';
+import { freePort } from '../support/ports';
 import { startParkStack, waitFor, type ParkStack } from './park-stack';
 import { scenario, startScenario } from './sipp-run';
 
@@ -87,5 +88,34 @@ describe('service-mode integration over SIP', () => {
     expect(transfereeResult.outcome).toBe('ok');
     expect(transfereeResult.actionLog()).toMatch(/orbit=701 /);
     expect(stack.logs.some((line) => /swapped into orbit 701/.test(String(line.msg)))).toBe(true);
+  });
+
+  it('retrieve to a phone (admin): late-offer INVITE, the phone\'s offer goes to the parked party, its answer in the ACK', async () => {
+    const parked = await startScenario({
+      scenario: 'park-until-connected.xml',
+      target: stack.target,
+      service: '700',
+      keys: { referred_by: 'sip:alice@127.0.0.1' },
+    });
+    const call = await waitFor(() => stack.park.list()[0], (value) => value?.state === 'parked');
+    expect(call).toMatchObject({ orbit: 701 });
+    expect(await waitFor(() => stack.app.counts().parkedLegs, (legs) => legs === 1)).toBe(1);
+
+    // Nobody answers: the INVITE times out and the call stays parked.
+    const silent = await freePort('udp');
+    await expect(stack.app.retrieveTo(call!.id, `sip:nobody@127.0.0.1:${silent}`)).rejects.toThrow(/did not answer|answered 408/);
+    expect(stack.park.list()).toMatchObject([{ id: call!.id, orbit: 701, state: 'parked' }]);
+
+    const phone = await startScenario({ scenario: 'parker-answers.xml', pauseMs: 800 });
+    await stack.app.retrieveTo(call!.id, `sip:dave@127.0.0.1:${phone.port}`);
+    expect(stack.park.list()).toEqual([]);
+    const phoneResult = await phone.result;
+    expect(phoneResult.outcome).toBe('ok');
+    expect(phoneResult.actionLog()).toMatch(/INVITE from=\s*"Parked 701: Carol"/);
+    expect(phoneResult.actionLog()).toMatch(/connected-line\s+"Carol" <sip:carol@127\.0\.0\.1[:>]/);
+    const parkedResult = await parked.result;
+    expect(parkedResult.outcome).toBe('ok');
+    expect(parkedResult.actionLog()).toMatch(/re-INVITE received[\s\S]*BYE received/);
+    expect(stack.logs.some((line) => /retrieved to sip:dave@/.test(String(line.msg)))).toBe(true);
   });
 });
