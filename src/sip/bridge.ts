@@ -16,10 +16,18 @@ export interface BridgeLeg {
   readonly registration: Registration;
 }
 
-function relayReinvite(ctx: CallContext, from: BridgeLeg, to: BridgeLeg) {
+export interface BridgeOptions {
+  /**
+   * Relay offers leg to leg (default). False when the media is anchored on a media server: each
+   * leg talks to its own endpoint there, so a re-INVITE is answered with that leg's session as is.
+   */
+  readonly relayOffers?: boolean;
+}
+
+function relayReinvite(ctx: CallContext, from: BridgeLeg, to: BridgeLeg, relayOffers: boolean) {
   return (req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
-    if (!hasSdp(req.body)) {
-      // A re-INVITE without an offer (RFC 3261 §14.2) is answered with our current session.
+    if (!hasSdp(req.body) || !relayOffers) {
+      // A re-INVITE without an offer (RFC 3261 §14.2), or one we do not relay, is answered with our current session.
       res.send(200, { body: from.dialog.local.sdp, headers: { 'Content-Type': 'application/sdp' } });
       return;
     }
@@ -48,7 +56,7 @@ function relayInfo(ctx: CallContext, from: BridgeLeg, to: BridgeLeg) {
   };
 }
 
-export function bridgeLegs(ctx: CallContext, a: BridgeLeg, b: BridgeLeg): void {
+export function bridgeLegs(ctx: CallContext, a: BridgeLeg, b: BridgeLeg, options: BridgeOptions = {}): void {
   for (const [from, to] of [
     [a, b],
     [b, a],
@@ -58,7 +66,7 @@ export function bridgeLegs(ctx: CallContext, a: BridgeLeg, b: BridgeLeg): void {
       ctx.log.info(`${from.name} hung up, ending ${to.name}`);
       void ctx.teardown.run();
     };
-    const onModify = relayReinvite(ctx, from, to);
+    const onModify = relayReinvite(ctx, from, to, options.relayOffers ?? true);
     const onInfo = relayInfo(ctx, from, to);
     from.dialog.on('destroy', onBye);
     from.dialog.on('modify', onModify);

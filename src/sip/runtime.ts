@@ -17,6 +17,8 @@ export interface ParkAppConfig {
     /** Update a retriever's (or answering parker's) display with the parked party; default true. */
     readonly connectedLine?: boolean;
   };
+  /** `media.anchor`: `server` keeps a retrieved call's media on FreeSWITCH (default `direct`). */
+  readonly media?: { readonly anchor?: 'direct' | 'server' };
   readonly park: {
     /** The park extension, `700` by default. */
     readonly extension: string;

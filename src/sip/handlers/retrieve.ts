@@ -5,6 +5,7 @@
  * C is offered the music again.
  */
 import { isCountedRetrievalFailure, ParkedCallNotFoundError, ParkStateError, type RetrievalSource, type RetrieveTicket } from '../../park';
+import type { HoldSession } from '../../media/types';
 import { bridgeLegs } from '../bridge';
 import { CallCanceledError } from '../call-context';
 import { showParkedParty } from '../connected-party';
@@ -14,6 +15,15 @@ import { ORBIT_HEADER } from '../parked-leg';
 import type { ParkRuntime } from '../runtime';
 import { hasSdp } from '../sdp';
 import { isSipError, hangUp } from '../srf-extras';
+
+/** A hold session that can bridge a retriever on the media server (FreeswitchHoldSession.anchor). */
+interface AnchoringHold extends HoldSession {
+  anchor(retrieverOffer: string): Promise<{ readonly localSdp: string }>;
+}
+
+function canAnchor(hold: HoldSession): hold is AnchoringHold {
+  return typeof (hold as Partial<AnchoringHold>).anchor === 'function';
+}
 
 /**
  * The security standard's limit on failed retrievals: a source that probed too many empty or
@@ -45,12 +55,25 @@ export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, o
     throw new ParkedCallNotFoundError(ticket.call.id);
   }
 
+  const hold = leg.hold;
+  const anchoring = rt.config.media?.anchor === 'server' && hold !== undefined && canAnchor(hold) ? hold : undefined;
   let answer: string;
-  try {
-    answer = await leg.dialog.modify(req.body);
-  } catch (err) {
-    ticket.fail('parked party refused the re-INVITE');
-    throw new ParkedPartyRefusedError(isSipError(err) ? err.status : undefined);
+  if (anchoring) {
+    // media.anchor: server — the retriever is answered by the media server, bridged there to C's
+    // endpoint; C is not re-INVITEd and its hold session stays until the call ends.
+    try {
+      answer = (await anchoring.anchor(req.body)).localSdp;
+    } catch (err) {
+      ticket.fail('anchoring the retriever on the media server failed');
+      throw err;
+    }
+  } else {
+    try {
+      answer = await leg.dialog.modify(req.body);
+    } catch (err) {
+      ticket.fail('parked party refused the re-INVITE');
+      throw new ParkedPartyRefusedError(isSipError(err) ? err.status : undefined);
+    }
   }
 
   let retriever;
@@ -62,7 +85,8 @@ export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, o
     });
   } catch (err) {
     ticket.fail(ctx.canceled ? 'retriever canceled' : 'answering the retriever failed');
-    await leg.restoreHold();
+    // Anchored, C never left its endpoint; it stays bridged to the unused retriever endpoint until released.
+    if (!anchoring) await leg.restoreHold();
     throw ctx.canceled ? new CallCanceledError() : err;
   }
 
@@ -77,11 +101,12 @@ export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, o
     return;
   }
   leg.ctx.log.info({ retriever: call.caller.aor, retrieverCallId: ctx.callId }, `retrieved by ${call.caller.aor}`);
-  await leg.releaseHold();
+  if (!anchoring) await leg.releaseHold();
   bridgeLegs(
     leg.ctx,
     { name: 'parked party', dialog: leg.dialog, registration: leg.dialogRegistration },
     { name: 'retriever', dialog: retriever, registration: retrieverRegistration },
+    { relayOffers: !anchoring },
   );
   showParkedParty(rt, leg, retriever, req.get('Allow'));
 }
