@@ -5,20 +5,17 @@ import { createLogger } from '../logger';
 import { parseArgv, stringFlag, UsageError } from './argv';
 import { parseLogLevel } from './engine';
 import { EXIT_FAILURE, EXIT_OK, type Command, type CommandIo } from './io';
-import { connectSrfApp } from './srf-app';
-import { createParkApp, type ParkApp } from '../sip';
+import { createSrfApp } from './srf-app';
+import { createMediaBackend } from './media';
+import { installB2buaFor, sipCounts } from './sip-modules';
+import { createParkApp } from '../sip';
+import { installBlf } from '../sip/blf';
 import { ParkService, RetrievalGuard } from '../park';
-import { createEmbeddedMedia } from '../media/embedded';
 import { ParkCounters, startAdminServer, type AdminServer, type EngineStats } from '../admin';
 import { drainParkedCalls } from './drain';
 import { stopWithin, waitForShutdownSignal } from './shutdown';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
-
-/** The configuration asks for something `start` cannot run. */
-export class StartError extends Error {
-  override readonly name = 'StartError';
-}
 
 /** Something started that must be stopped, in reverse order, on shutdown or a failed start. */
 interface Started {
@@ -55,7 +52,9 @@ export const startCommand: Command = {
   --log-level LEVEL  overrides log.level
   --pretty           one human-readable line per log entry instead of JSON
 
-Runs the park application (service mode) with the embedded media engine and the admin API
+Runs the SIP engine (embedded, unless engine: {host, port, secret} names a drachtio-server), the
+media backend (embedded RTP, or FreeSWITCH: parks get 503 until it is connected), busy lamps
+(SUBSCRIBE, Event: dialog), the B2BUA in mode b2bua, the park application and the admin API
 (loopback by default, bearer token: admin.token or $CALLPARK_ADMIN_TOKEN); OPTIONS gets 200.
 SIGTERM or SIGINT drains: /healthz turns 503, new parks are refused, every parked call is rung
 back at once, and callpark exits when none is left or after shutdown.drainSeconds (exit 0).
@@ -99,16 +98,6 @@ A second signal exits at once.`,
       } else {
         io.out(`using drachtio-server at ${formatHostPort(engineAddress)}`);
       }
-      if (config.media.backend !== 'embedded') {
-        throw new StartError(`media.backend ${config.media.backend} is not wired into callpark start yet; use embedded`);
-      }
-      const media = createEmbeddedMedia({
-        address: config.media.address,
-        portRange: { min: config.media.rtpPorts.start, max: config.media.rtpPorts.end },
-        sounds: config.media.sounds,
-        log: log.child({ part: 'media' }),
-      });
-      started.push({ name: 'media', stop: () => media.stop() });
       const parkService = new ParkService({ policies: config.policies, log: log.child({ part: 'park' }) });
       park = parkService;
       started.push({ name: 'park', stop: async () => parkService.stop() });
@@ -116,13 +105,26 @@ A second signal exits at once.`,
       const counters = new ParkCounters(parkService);
       // TODO(sip): pass `guard` to createParkApp once ParkAppDeps accepts it (see docs/operations.md).
       const guard = new RetrievalGuard({ limit: config.security.retrievalLimit });
-      let app: ParkApp | undefined;
-      const connection = await connectSrfApp({ ...engineAddress, secret: config.engine.secret }, log.child({ part: 'sip' }), (srf) => {
-        app = createParkApp({ srf, config, park: parkService, media, log });
+
+      const sipApp = createSrfApp(log.child({ part: 'sip' }));
+      started.push({ name: 'sip', stop: () => sipApp.close() });
+      const { srf } = sipApp;
+      const media = createMediaBackend({
+        config: config.media,
+        srf,
+        log,
+        onFreeswitchReady: () => io.out('FreeSWITCH connected: parks are accepted'),
       });
-      started.push({ name: 'sip', stop: () => connection.close() });
-      const parkApp = app;
-      if (parkApp !== undefined) started.push({ name: 'park-app', stop: () => parkApp.stop() });
+      started.push({ name: 'media', stop: () => media.stop() });
+      // srf runs middleware in the order installed: lamps see SUBSCRIBEs first, the B2BUA sees
+      // INVITEs before the park app (whose INVITE handler never passes on).
+      const blf = installBlf({ srf, park: parkService, config, log, limits: config.blf });
+      started.push({ name: 'blf', stop: () => blf.stop() });
+      const b2bua = installB2buaFor(config, { srf, park: parkService, media, log });
+      if (b2bua !== undefined) started.push({ name: 'b2bua', stop: () => b2bua.stop() });
+      const parkApp = createParkApp({ srf, config, park: parkService, media, log });
+      started.push({ name: 'park-app', stop: () => parkApp.stop() });
+      await sipApp.connect({ host: engineAddress.host, port: engineAddress.port, secret: config.engine.secret });
 
       const adminServer = await startAdminServer({
         listen: { host: config.admin.host, port: config.admin.port },
@@ -133,7 +135,7 @@ A second signal exits at once.`,
         mediaSessions: () => media.activeSessions(),
         log: log.child({ part: 'admin' }),
         ...(engineStats === undefined ? {} : { engineStats }),
-        ...(parkApp === undefined ? {} : { appCounts: () => parkApp.counts() }),
+        appCounts: () => sipCounts(parkApp, blf, b2bua),
       });
       admin = adminServer;
       started.push({ name: 'admin', stop: () => adminServer.close() });
