@@ -106,7 +106,7 @@ describe('sip-profiles/', () => {
   test('the event socket listens on the loopback, on the port callpark uses, with the password from the environment', () => {
     const settings = params(xml('sip-profiles/autoload_configs/event_socket.conf.xml'));
     expect(settings['listen-ip']).toBe('127.0.0.1');
-    const callpark = YAML.parse(read('sip-profiles/callpark.yaml')) as { media: { freeswitch: { port: number; host: string } } };
+    const callpark = YAML.parse(read('examples/callpark.freeswitch.yaml')) as { media: { freeswitch: { port: number; host: string } } };
     expect(Number(settings['listen-port'])).toBe(callpark.media.freeswitch.port);
     expect(callpark.media.freeswitch.host).toBe('127.0.0.1');
     expect(settings.password).toBe('$${callpark_esl_password}');
@@ -145,7 +145,7 @@ describe('sip-profiles/', () => {
     const admin = findAll(drachtio, 'admin')[0]!;
     expect(admin.text.trim()).toBe('127.0.0.1');
     expect(admin.attributes.secret).toBeUndefined();
-    const callpark = YAML.parse(read('sip-profiles/callpark.yaml')) as { engine: { port: number; host: string; embedded: boolean } };
+    const callpark = YAML.parse(read('examples/callpark.freeswitch.yaml')) as { engine: { port: number; host: string; embedded: boolean } };
     expect(callpark.engine).toEqual({ embedded: false, host: '127.0.0.1', port: Number(admin.attributes.port) });
     expect(findAll(drachtio, 'contact').length).toBeGreaterThan(0);
     expect(findAll(findAll(drachtio, 'spammers')[0]!, 'value').length).toBeGreaterThan(0);
@@ -191,10 +191,10 @@ describe('docker-compose.yml', () => {
     expect(drachtio.environment?.DRACHTIO_SECRET).toMatch(/^\$\{DRACHTIO_SECRET:\?/);
   });
 
-  test('callpark reads sip-profiles/callpark.yaml and its secrets from the same .env values as the servers', () => {
+  test('callpark reads examples/callpark.freeswitch.yaml and its secrets from the same .env values as the servers', () => {
     const callpark = service('callpark');
     const env = callpark.environment ?? {};
-    expect(mounts('callpark')).toContainEqual({ source: './sip-profiles/callpark.yaml', target: env.CALLPARK_CONFIG });
+    expect(mounts('callpark')).toContainEqual({ source: './examples/callpark.freeswitch.yaml', target: env.CALLPARK_CONFIG });
     expect(env.CALLPARK_ENGINE_SECRET).toBe(service('drachtio').environment?.DRACHTIO_SECRET);
     expect(env.CALLPARK_FREESWITCH_PASSWORD).toBe(service('freeswitch').environment?.FREESWITCH_ESL_PASSWORD);
   });
@@ -212,12 +212,14 @@ describe('docker-compose.yml', () => {
 });
 
 describe('callpark inside the stack', () => {
-  test('sip-profiles/callpark.yaml is a valid config once the .env secrets are set', () => {
-    const config = parseConfig(read('sip-profiles/callpark.yaml'), 'sip-profiles/callpark.yaml', {
+  test('examples/callpark.freeswitch.yaml is a valid config once the .env secrets are set', () => {
+    const config = parseConfig(read('examples/callpark.freeswitch.yaml'), 'examples/callpark.freeswitch.yaml', {
       env: { CALLPARK_ENGINE_SECRET: 'x'.repeat(32), CALLPARK_FREESWITCH_PASSWORD: 'y'.repeat(32), CALLPARK_ADMIN_TOKEN: 'z'.repeat(32) },
     });
     expect(config.engine.embedded).toBe(false);
     expect(config.media.backend).toBe('freeswitch');
+    // The profile, sounds and music callpark asks FreeSWITCH for are the ones sip-profiles/ and the mounts provide.
+    expect(config.media.freeswitch).toMatchObject({ profile: DEFAULT_PROFILE, soundsDir: DEFAULT_SOUNDS.dir, music: DEFAULT_SOUNDS.music });
   });
 
   test('the Dockerfile only copies what .dockerignore lets through', () => {
