@@ -2,6 +2,7 @@
  * Rules for headers an app supplies (wire protocol §4.2, §5.1, §9): which are dropped, how names
  * are spelled on the wire, the SDP content-type rule and `@localhost` substitution.
  */
+import { canonicalHeaderName } from '../message/header-names';
 import { normalizeHeaderName, type SipMessage } from '../message/sip-message';
 import { AppMessageError } from './sip-text';
 
@@ -10,31 +11,6 @@ const IMMUTABLE = new Set(['via', 'route', 'record-route', 'rseq', 'content-leng
 
 /** No session timers in this engine, so their headers never go out (wire protocol §4.7). */
 const SESSION_TIMER = new Set(['session-expires', 'min-se']);
-
-const CANONICAL: Readonly<Record<string, string>> = {
-  'call-id': 'Call-ID',
-  cseq: 'CSeq',
-  rseq: 'RSeq',
-  rack: 'RAck',
-  'www-authenticate': 'WWW-Authenticate',
-  'mime-version': 'MIME-Version',
-  'p-asserted-identity': 'P-Asserted-Identity',
-  'p-preferred-identity': 'P-Preferred-Identity',
-  'sip-etag': 'SIP-ETag',
-  'sip-if-match': 'SIP-If-Match',
-};
-
-/** Known names as RFCs spell them, unknown names capitalised per word; `X-` names keep the app's case. */
-export function canonicalHeaderName(name: string): string {
-  if (/^x-/i.test(name)) return name;
-  const full = normalizeHeaderName(name);
-  const known = CANONICAL[full];
-  if (known !== undefined) return known;
-  return full
-    .split('-')
-    .map((word) => (word === '' ? word : word[0]!.toUpperCase() + word.slice(1)))
-    .join('-');
-}
 
 export interface CopyOptions {
   /** Further lower-case full names to leave out (e.g. `from`, `to` for responses). */

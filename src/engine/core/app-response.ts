@@ -13,7 +13,8 @@ import { applyContentTypeRule, copyAppHeaders } from './app-headers';
 import { advertisedHost, detach, guarded, unrefTimer, type CoreContext } from './context';
 import { Dialog } from './dialog';
 import { sendEngineBye } from './engine-bye';
-import { dialogIdOf, initialCSeq, newTag } from './ids';
+import { newTag } from '../message/ids';
+import { dialogIdOf, initialCSeq } from './ids';
 import type { IncomingRequest } from './incoming';
 import { buildResponse, cseqOf, hasOptionTag, headerList } from './responses';
 import { fixContentLength, formatSipText } from './sip-text';
@@ -67,13 +68,9 @@ export class AppResponder {
     }
     fixContentLength(response);
 
-    const first = !entry.anyResponseSent;
     entry.anyResponseSent = true;
-    if (first) {
-      clearTimeout(entry.pendingTimer);
-      entry.pendingTimer = undefined;
-    }
     if (status >= 200) this.uas.incoming.remove(entry);
+    else this.uas.awaitFinalResponse(entry);
 
     detach(this.log, `${status} response`, entry.serverTransaction.respond(response));
     if (reliable && dialog !== undefined) this.retransmitReliably(entry, response, dialog.rseq);

@@ -1,23 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+/**
+ * Ids the core hands to apps. Branches, tags and Call-IDs come from the message layer
+ * (`newBranch`, `newTag`, `newCallId` in src/engine/message).
+ */
+import { newUniqueId } from '../message/ids';
 
-/** Transaction ids handed to apps (wire protocol §6.2): opaque UUID v4 strings. */
+/** Transaction ids handed to apps (wire protocol §6.2): opaque, token-safe, unique (srf needs nothing more). */
 export function newTransactionId(): string {
-  return randomUUID();
-}
-
-/** RFC 3261 §8.1.1.7: branch parameters start with the magic cookie. */
-export function newBranch(): string {
-  return `z9hG4bK${randomBytes(8).toString('hex')}`;
-}
-
-/** RFC 3261 §19.3: a tag of at least 32 bits of randomness. */
-export function newTag(): string {
-  return randomBytes(6).toString('hex');
-}
-
-/** A Call-ID in the `xxxxxxxx-xxxx-…` style sofia-sip (and so drachtio-server) produces. */
-export function newCallId(): string {
-  return randomUUID();
+  return newUniqueId();
 }
 
 /** A first local CSeq number: arbitrary, below 2**31 (RFC 3261 §8.1.1.5). */

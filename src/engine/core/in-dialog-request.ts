@@ -4,7 +4,7 @@ import type { Endpoint } from '../transport/types';
 import { hostPort, withTag } from './addressing';
 import { advertisedHost, type CoreContext } from './context';
 import type { Dialog } from './dialog';
-import { newBranch } from './ids';
+import { newBranch } from '../message/ids';
 import { nextHopInDialog } from './next-hop';
 
 export interface PreparedRequest {

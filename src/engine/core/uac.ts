@@ -9,11 +9,13 @@ import { SipRequest } from '../message/sip-message';
 import type { ClientTransactionUser } from '../transaction/types';
 import type { Endpoint } from '../transport/types';
 import { asNameAddr, contactUri, hostPort, tagOf, withTag } from './addressing';
+import { cancelRequestFor } from './cancel-request';
 import { applyContentTypeRule, copyAppHeaders, substituteLocalhost } from './app-headers';
 import { advertisedHost, detach, type CoreContext } from './context';
 import type { Dialog } from './dialog';
 import { sendEngineBye } from './engine-bye';
-import { dialogIdOf, initialCSeq, newCallId, newTag, newTransactionId } from './ids';
+import { newCallId, newTag } from '../message/ids';
+import { dialogIdOf, initialCSeq, newTransactionId } from './ids';
 import { prepareInDialogRequest, viaFor } from './in-dialog-request';
 import { isOwnListener, resolveUri } from './next-hop';
 import { OutgoingRequests, type OutgoingRequest } from './outgoing';
@@ -178,16 +180,7 @@ export class UserAgentClient {
 
   /** RFC 3261 §9.1: CANCEL with the INVITE's Via, Call-ID, From, To, CSeq number and Route; app headers (e.g. Reason) copied. */
   private sendCancel(entry: OutgoingRequest, app?: SipRequest): SipRequest {
-    const invite = entry.request;
-    const cancel = new SipRequest('CANCEL', invite.uri);
-    const via = invite.get('via');
-    if (via !== undefined) cancel.append('Via', via);
-    cancel.append('Max-Forwards', '70');
-    cancel.append('From', invite.get('from') ?? '');
-    cancel.append('To', invite.get('to') ?? '');
-    cancel.append('Call-ID', invite.callId);
-    cancel.append('CSeq', `${cseqOf(invite)?.seq ?? 1} CANCEL`);
-    for (const route of invite.getAll('route')) cancel.append('Route', route);
+    const cancel = cancelRequestFor(entry.request);
     if (app !== undefined) copyAppHeaders(app, cancel, { skip: CANCEL_SKIP });
     fixContentLength(cancel);
     entry.cancelled = true;

@@ -11,8 +11,10 @@ import type { Source } from '../transport/types';
 import { tagOf } from './addressing';
 import { detach, guarded, unrefTimer, type CoreContext } from './context';
 import type { Dialog } from './dialog';
-import { newTag, newTransactionId } from './ids';
+import { newTag } from '../message/ids';
+import { newTransactionId } from './ids';
 import { IncomingRequests, type IncomingRequest } from './incoming';
+import { cancelRequestFor } from './cancel-request';
 import { buildResponse, cseqOf } from './responses';
 import { fixContentLength, formatSipText } from './sip-text';
 
@@ -78,10 +80,54 @@ export class UserAgentServer {
    */
   private onPendingTimeout(entry: IncomingRequest): void {
     entry.pendingTimer = undefined;
-    if (entry.anyResponseSent) return;
+    if (this.incoming.get(entry.transactionId) !== entry) return;
+    if (entry.anyResponseSent) {
+      this.onNoFinalResponse(entry);
+      return;
+    }
     this.log.warn({ method: entry.request.method, callId: entry.request.callId }, 'app never answered; sending 500');
     this.incoming.remove(entry);
     this.respondLocally(entry.serverTransaction, entry.request, 500, 'Server Internal Error');
+  }
+
+  /**
+   * After each provisional response from the app, the wait for its final one starts again: the
+   * INVITE timeout (timer C's value, 180 s by default) for INVITE, the pending-request timeout for
+   * other methods (§17.2.2 leaves a non-INVITE transaction open as long as the TU wants).
+   */
+  awaitFinalResponse(entry: IncomingRequest): void {
+    clearTimeout(entry.pendingTimer);
+    const settings = this.context.settings;
+    const timeoutMs = entry.request.method === 'INVITE' ? settings.inviteTimeoutMs : settings.pendingRequestTimeoutMs;
+    entry.pendingTimer = unrefTimer(
+      setTimeout(guarded(this.log, 'final response timeout', () => this.onPendingTimeout(entry)), timeoutMs),
+    );
+  }
+
+  /**
+   * DEVIATION: drachtio-server keeps an INVITE the app answered only provisionally open forever.
+   * The engine gives up after the timeout: 408 to the caller, and for INVITE a CANCEL to the app
+   * (as if the caller had cancelled) so that srf emits `cancel` and the app stops waiting.
+   */
+  private onNoFinalResponse(entry: IncomingRequest): void {
+    const request = entry.request;
+    this.log.warn({ method: request.method, callId: request.callId }, 'app sent no final response; sending 408');
+    this.abandon(entry, 408, 'Request Timeout');
+    if (request.method !== 'INVITE' || entry.owner.closed) return;
+    const cancel = cancelRequestFor(request);
+    fixContentLength(cancel);
+    const text = formatSipText(cancel);
+    entry.owner.push(inDialogTokens(networkMeta(text, entry.source), entry.transactionId, entry.dialogId), text);
+  }
+
+  /** Ends a request the app had to answer with a final response of the engine; its early dialog goes too. */
+  private abandon(entry: IncomingRequest, status: number, reason: string): void {
+    this.incoming.remove(entry);
+    const response = buildResponse(entry.request, status, reason, entry.localTag ?? newTag());
+    fixContentLength(response);
+    detach(this.log, `${status} to abandoned ${entry.request.method}`, entry.serverTransaction.respond(response));
+    const early = entry.dialogId === '' ? undefined : this.context.dialogs.get(entry.dialogId);
+    if (early !== undefined && early.state === 'early' && entry.isNew) this.context.dialogs.remove(early);
   }
 
   /** RFC 3261 §13.3.1.4: the ACK for a 2xx the app sent goes to the app as S2 (wire protocol §4.4). */
@@ -113,12 +159,7 @@ export class UserAgentServer {
     // RFC 3261 §9.2: the CANCEL itself is answered 200 whatever the INVITE's state.
     this.respondLocally(cancelTransaction, cancel, 200, 'OK');
     if (entry === undefined) return; // already answered finally: the CANCEL has no effect.
-    this.incoming.remove(entry);
-    const terminated = buildResponse(entry.request, 487, 'Request Terminated', entry.localTag ?? newTag());
-    fixContentLength(terminated);
-    detach(this.log, '487 to cancelled INVITE', entry.serverTransaction.respond(terminated));
-    const early = entry.dialogId === '' ? undefined : this.context.dialogs.get(entry.dialogId);
-    if (early !== undefined && early.state === 'early' && entry.isNew) this.context.dialogs.remove(early);
+    this.abandon(entry, 487, 'Request Terminated');
     if (entry.owner.closed) return;
     const text = formatSipText(cancel);
     const meta = networkMeta(text, source);

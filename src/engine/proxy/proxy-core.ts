@@ -9,7 +9,7 @@ import { failureTokens, meta6, proxyContinueTokens, proxyDoneTokens, type Messag
 import type { AppConnection, ProxyCommand } from '../control/types';
 import { parseSipUri, tagOf, uriOf } from '../core/addressing';
 import { detach, type CoreContext } from '../core/context';
-import { newTag } from '../core/ids';
+import { newTag } from '../message/ids';
 import type { IncomingRequest, IncomingRequests } from '../core/incoming';
 import { viaFor } from '../core/in-dialog-request';
 import { resolveUri } from '../core/next-hop';

@@ -8,11 +8,12 @@ import type pino from 'pino';
 import type { MessageMeta } from '../control/leader';
 import { parseSipUri, uriOf } from '../core/addressing';
 import { advertisedHost, detach, guarded, unrefTimer, type CoreContext } from '../core/context';
-import { newTag } from '../core/ids';
+import { cancelRequestFor } from '../core/cancel-request';
 import { viaFor } from '../core/in-dialog-request';
 import { isOwnListener, resolveUri } from '../core/next-hop';
-import { buildResponse, cseqOf, headerList } from '../core/responses';
+import { buildResponse, headerList } from '../core/responses';
 import { fixContentLength } from '../core/sip-text';
+import { newTag } from '../message/ids';
 import { normalizeHeaderName, SipRequest, SipResponse } from '../message/sip-message';
 import type { ClientTransactionUser, ServerTransaction } from '../transaction/types';
 import { responseDestination } from '../transport/response-destination';
@@ -339,15 +340,7 @@ export class ProxySession {
     const destination = branch.destination;
     if (request === undefined || destination === undefined) return; // still resolving: launch() sees `stopped`
     if (request.method !== 'INVITE') return; // non-INVITE requests run to their own end (timer F)
-    const cancel = new SipRequest('CANCEL', request.uri);
-    const via = request.get('via');
-    if (via !== undefined) cancel.append('Via', via);
-    cancel.append('Max-Forwards', '70');
-    cancel.append('From', request.get('from') ?? '');
-    cancel.append('To', request.get('to') ?? '');
-    cancel.append('Call-ID', request.callId);
-    cancel.append('CSeq', `${cseqOf(request)?.seq ?? 1} CANCEL`);
-    for (const route of request.getAll('route')) cancel.append('Route', route);
+    const cancel = cancelRequestFor(request);
     fixContentLength(cancel);
     try {
       this.context.transactions.sendRequest(cancel, destination, IGNORE);

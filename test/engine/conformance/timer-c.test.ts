@@ -106,6 +106,28 @@ describe('timer C and re-INVITE glare', () => {
     expect(await waitForIdle(engine)).toEqual(IDLE);
   }, 20000);
 
+  test('engine as UAS: an app that only rings gets a CANCEL and the caller 408 after the INVITE timeout', async () => {
+    const cancelled: string[] = [];
+    srf.invite((req, res) => {
+      req.on('cancel', () => cancelled.push(req.get('Call-ID')));
+      res.send(180);
+    });
+    const callId = `uas-ring-${randomToken()}`;
+    const fromTag = randomToken();
+    const branch = `z9hG4bK${randomToken()}`;
+    const uri = `sip:ringer@127.0.0.1:${ua.target}`;
+    const started = Date.now();
+    await ua.request({ method: 'INVITE', uri, callId, fromTag, cseq: 1, branch, headers: ['Content-Type: application/sdp'], body: TEST_SDP });
+    await ua.waitFor(() => ua.responses(callId, 'INVITE').find((r) => r.status === 180));
+    const final = await ua.finalResponse(callId, 'INVITE', TIMER_C_MS * 4);
+    expect(final.status).toBe(408);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(TIMER_C_MS - 50);
+    await ua.waitFor(() => (cancelled.includes(callId) ? true : undefined));
+    const toTag = /;\s*tag=([^;\s]+)/.exec(final.get('to') ?? '')?.[1];
+    await ua.request({ method: 'ACK', uri, callId, fromTag, toTag, cseq: 1, branch });
+    expect(await waitForIdle(engine)).toEqual(IDLE);
+  }, 20000);
+
   test('re-INVITE glare: the peer’s re-INVITE crossing the app’s gets 491', async () => {
     const tag = randomToken();
     let invite: SipRequest | undefined;
