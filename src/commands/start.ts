@@ -8,7 +8,7 @@ import { EXIT_FAILURE, EXIT_OK, type Command, type CommandIo } from './io';
 import { createSrfApp } from './srf-app';
 import { createMediaBackend } from './media';
 import { installB2buaFor, sipCounts } from './sip-modules';
-import { createParkApp } from '../sip';
+import { createParkApp, type ParkApp } from '../sip';
 import { installBlf } from '../sip/blf';
 import { ParkService, RetrievalGuard } from '../park';
 import { ParkCounters, startAdminServer, type AdminServer, type EngineStats } from '../admin';
@@ -103,7 +103,6 @@ A second signal exits at once.`,
       started.push({ name: 'park', stop: async () => parkService.stop() });
       // Counted from the first call on, though the admin server only starts last.
       const counters = new ParkCounters(parkService);
-      // TODO(sip): pass `guard` to createParkApp once ParkAppDeps accepts it (see docs/operations.md).
       const guard = new RetrievalGuard({ limit: config.security.retrievalLimit });
 
       const sipApp = createSrfApp(log.child({ part: 'sip' }));
@@ -120,9 +119,18 @@ A second signal exits at once.`,
       // INVITEs before the park app (whose INVITE handler never passes on).
       const blf = installBlf({ srf, park: parkService, config, log, limits: config.blf });
       started.push({ name: 'blf', stop: () => blf.stop() });
-      const b2bua = installB2buaFor(config, { srf, park: parkService, media, log });
+      // Legs the B2BUA parks by REFER are handed to the park app (created next) for retrieval and ring back.
+      const adopter: { app?: ParkApp } = {};
+      const b2bua = installB2buaFor(config, {
+        srf,
+        park: parkService,
+        media,
+        log,
+        adoptParkedLeg: (leg) => adopter.app?.adoptParkedLeg(leg),
+      });
       if (b2bua !== undefined) started.push({ name: 'b2bua', stop: () => b2bua.stop() });
-      const parkApp = createParkApp({ srf, config, park: parkService, media, log });
+      const parkApp = createParkApp({ srf, config, park: parkService, media, log, retrievalGuard: guard });
+      adopter.app = parkApp;
       started.push({ name: 'park-app', stop: () => parkApp.stop() });
       await sipApp.connect({ host: engineAddress.host, port: engineAddress.port, secret: config.engine.secret });
 
@@ -136,6 +144,7 @@ A second signal exits at once.`,
         log: log.child({ part: 'admin' }),
         ...(engineStats === undefined ? {} : { engineStats }),
         appCounts: () => sipCounts(parkApp, blf, b2bua),
+        retrieveTo: (callId, uri) => parkApp.retrieveTo(callId, uri),
       });
       admin = adminServer;
       started.push({ name: 'admin', stop: () => adminServer.close() });

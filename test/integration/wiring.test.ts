@@ -88,6 +88,29 @@ describe('callpark start: busy lamps (service mode, embedded engine)', () => {
   });
 });
 
+describe('callpark start: failed-retrieval limit', () => {
+  it('refuses retrievals with 403 once security.retrievalLimit is reached', async () => {
+    const ports = await freeCallparkPorts();
+    const server = await startCallpark(writeConfig(dir, 'guard.yaml', ports, ['security: { retrievalLimit: { maxFailures: 1 } }']));
+    const probe = (): Promise<SippResult> =>
+      runSipp({
+        scenario: path.join(SIPP_DIR, 'retrieve.xml'),
+        remote: `127.0.0.1:${ports.sip}`,
+        service: '755',
+        keys: { from_user: '102', from_name: 'Bob', rtp_port: '9' },
+        totalCalls: 1,
+        timeoutSeconds: 15,
+      });
+    const first = await probe();
+    expect(first.outcome).toBe('call-failed');
+    expect(first.messagesLog()).not.toContain('Too many failed retrievals');
+    const second = await probe();
+    expect(second.outcome).toBe('call-failed');
+    expect(second.messagesLog()).toMatch(/SIP\/2\.0 403 Too many failed retrievals/);
+    await expectCleanExit(server);
+  });
+});
+
 describe('callpark start: a failure half way', () => {
   it('stops the engine, media, lamps and SIP app it had started when the admin port is taken, and exits 1', async () => {
     const ports = await freeCallparkPorts();
@@ -121,6 +144,8 @@ describe('callpark start: mode b2bua', () => {
     });
     expect(phone.outcome).toBe('ok');
     expect(phone.actionLog()).toContain('sipfrag SIP/2.0 200 Parked at 701');
+    // Handed to the park app, so that retrieval and ring back find it.
+    await server.waitForOutput(/parked leg at 701 adopted by the park app/, 5000);
 
     const listed = await adminApi(ports.admin, 'GET', '/api/calls');
     expect(listed.status).toBe(200);
