@@ -1,7 +1,8 @@
 /**
- * callpark in B2BUA mode on loopback, wired as `callpark start` does (lamps, then the B2BUA, then
+ * callpark on loopback, wired as `callpark start` does (lamps, then the B2BUA in B2BUA mode, then
  * the park app) against the embedded engine, with the upstream "PBX" on a port chosen up front
- * so that each test can start its own SIPp PBX scenario there.
+ * so that each test can start its own SIPp PBX scenario there. `startServiceStack` is the same
+ * without the B2BUA (park service mode).
  */
 import path from 'node:path';
 import pino from 'pino';
@@ -10,6 +11,7 @@ import type { RunningEngineWithCore } from '../../src/engine';
 import { createEmbeddedMedia, type EmbeddedMedia } from '../../src/media/embedded/embedded-media';
 import { ParkService, type EndReason, type ParkPolicyInput } from '../../src/park';
 import { createParkApp, type ParkApp } from '../../src/sip';
+import type { ParkedLeg } from '../../src/sip/parked-leg';
 import { installB2bua, type B2buaService } from '../../src/sip/b2bua';
 import { installBlf, type BlfService } from '../../src/sip/blf';
 import { freePort, freePortRange } from '../support/ports';
@@ -25,6 +27,8 @@ export interface B2buaStackOptions {
   readonly policies?: ParkPolicyInput[];
   readonly courtesyTone?: boolean;
   readonly connectedLine?: boolean;
+  /** Hand legs parked by REFER to the park app (ring back, admin API). Default true. */
+  readonly adoptParkedLegs?: boolean;
 }
 
 export interface EndedPark {
@@ -33,13 +37,12 @@ export interface EndedPark {
   readonly at: number;
 }
 
-export interface B2buaStack {
+export interface ServiceStack {
   readonly engine: RunningEngineWithCore;
   readonly srf: Srf;
   readonly park: ParkService;
   readonly media: EmbeddedMedia;
   readonly blf: BlfService;
-  readonly b2bua: B2buaService;
   readonly app: ParkApp;
   /** host:port of callpark's UDP listener. */
   readonly target: string;
@@ -50,7 +53,21 @@ export interface B2buaStack {
   stop(): Promise<void>;
 }
 
+export interface B2buaStack extends ServiceStack {
+  readonly b2bua: B2buaService;
+}
+
+export function startServiceStack(options: Omit<B2buaStackOptions, 'adoptParkedLegs'> = {}): Promise<ServiceStack> {
+  return startStack(options, false);
+}
+
 export async function startB2buaStack(options: B2buaStackOptions = {}): Promise<B2buaStack> {
+  const stack = await startStack(options, true);
+  if (!stack.b2bua) throw new Error('B2BUA not installed');
+  return { ...stack, b2bua: stack.b2bua };
+}
+
+async function startStack(options: B2buaStackOptions, withB2bua: boolean): Promise<ServiceStack & { b2bua?: B2buaService }> {
   const log = pino({ level: process.env.B2BUA_LOG ?? 'silent' });
   const engine = await startTestEngine();
   const srf = await connectSrf(engine.admin, SECRET);
@@ -63,8 +80,20 @@ export async function startB2buaStack(options: B2buaStackOptions = {}): Promise<
   const sip = { trustedPeers: [], connectedLine: options.connectedLine ?? true };
   const parkConfig = { extension: '700', notifyByMessage: false, courtesyTone: options.courtesyTone ?? false };
   const blf = installBlf({ srf, park, config: { sip, park: parkConfig }, log });
-  const b2bua = installB2bua({ srf, park, media, log, config: { upstream: `sip:127.0.0.1:${pbxPort}`, sip, park: parkConfig } });
+  // The park app is created after the B2BUA (middleware order), so adoption looks it up late.
+  const late: { app?: ParkApp } = {};
+  const b2bua = withB2bua
+    ? installB2bua({
+        srf,
+        park,
+        media,
+        log,
+        config: { upstream: `sip:127.0.0.1:${pbxPort}`, sip, park: parkConfig },
+        adoptParkedLeg: (options.adoptParkedLegs ?? true) ? (leg: ParkedLeg) => late.app?.adoptParkedLeg(leg) : undefined,
+      })
+    : undefined;
   const app = createParkApp({ srf, park, media, log, config: { sip, park: parkConfig }, unreferredParkDelayMs: 8000 });
+  late.app = app;
   return {
     engine,
     srf,
@@ -77,7 +106,7 @@ export async function startB2buaStack(options: B2buaStackOptions = {}): Promise<
     pbxPort,
     ended,
     async stop() {
-      await b2bua.stop();
+      await b2bua?.stop();
       await app.stop();
       await blf.stop();
       park.stop();

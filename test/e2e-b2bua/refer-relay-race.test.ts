@@ -47,11 +47,12 @@ describe('B2BUA mode: relayed REFER and a BYE crossing the hold re-INVITE', () =
     expect(stack.ended).toEqual([]);
   });
 
-  test('the parked party hangs up while its hold re-INVITE is in flight: the park ends, the parker is hung up', async () => {
+  test('the parked party hangs up while its hold re-INVITE is in flight: the park ends, the parker gets a final NOTIFY 487, then BYE', async () => {
     const upstream = await pbx('pbx-bye-during-hold.xml');
     const parker = await phone('phone-park-refer-far-gone.xml', { parkto: '700' });
     expectOk(parker);
     expect(parker.actionLog()).toContain('trying SIP/2.0 100 Trying');
+    expect(parker.actionLog()).toContain('final SIP/2.0 487 Request Terminated terminated');
     expectOk(await upstream.result);
     expect(stack.ended.at(-1)).toMatchObject({ orbit: 701, reason: 'parkedPartyHungUp' });
   });

@@ -116,6 +116,19 @@ export async function parkByRefer(
   parker.dialog.on('destroy', parkerGone);
   if (subscribed) await notify(ctx.log, parker.dialog, cseq, 100, 'Trying', false);
 
+  // The REFER's final NOTIFY goes before any BYE to the parker, however the call ends: added after
+  // the parker's dialog, it is released before it. A retrieval (or the parked party leaving) while
+  // the orbit is still spoken to the parker ends the whole call context.
+  const outcome = { status: 487, reason: 'Request Terminated' };
+  const finalNotify = ctx.teardown.add('listener', 'final NOTIFY to the parker', async () => {
+    if (subscribed && parker.registration.active) await notify(ctx.log, parker.dialog, cseq, outcome.status, outcome.reason, true);
+  });
+  const settle = (status: number, reason: string): Promise<void> => {
+    outcome.status = status;
+    outcome.reason = reason;
+    return finalNotify.release();
+  };
+
   // C may hang up while its re-INVITE to music is in flight (a BYE crossing it): end the park
   // at once with C's reason instead of waiting for the re-INVITE's transaction to time out.
   let farGone = false;
@@ -133,7 +146,7 @@ export async function parkByRefer(
     hold = await deps.media.hold({ callId: far.dialog.sip.callId, sound: holdSound });
   } catch (err) {
     ctx.log.error({ err }, 'no media for music on hold; park abandoned');
-    await abandonPark(ctx.log, parker, cseq, subscribed, 503, 'Service Unavailable', [parkRegistration]);
+    await abandonPark([parkRegistration], () => settle(503, 'Service Unavailable'));
     if (!farGone) call.wire();
     return;
   }
@@ -150,7 +163,7 @@ export async function parkByRefer(
       return;
     }
     ctx.log.warn({ err }, 'parked party refused the re-INVITE to music on hold; park abandoned');
-    await abandonPark(ctx.log, parker, cseq, subscribed, 488, 'Not Acceptable Here', [holdRegistration, parkRegistration]);
+    await abandonPark([holdRegistration, parkRegistration], () => settle(488, 'Not Acceptable Here'));
     call.wire();
     return;
   }
@@ -158,10 +171,12 @@ export async function parkByRefer(
 
   const leg = new ParkedLeg(parked.id, parked.orbit, ctx, far.dialog, far.registration, far.party, hold, holdRegistration);
   deps.onParked(leg);
+  outcome.status = 200;
+  outcome.reason = `Parked at ${parked.orbit}`;
   ctx.log.info({ parker: parker.party.aor, parked: far.party.aor }, `${leg.label} parked at ${parked.orbit} by REFER`);
 
   if (parker.registration.active && deps.announceToParker) await announceToParker(deps, parker, parked.orbit, ctx.log);
-  if (subscribed && parker.registration.active) await notify(ctx.log, parker.dialog, cseq, 200, `Parked at ${parked.orbit}`, true);
+  await finalNotify.release();
   parker.dialog.removeListener('destroy', parkerGone);
   await parker.registration.release();
   const consultation = target.replaces ? replacedDialog(deps.srf, target) : undefined;
@@ -173,15 +188,8 @@ export async function parkByRefer(
   }
 }
 
-async function abandonPark(
-  log: pino.Logger,
-  parker: CallLeg,
-  cseq: string,
-  subscribed: boolean,
-  status: number,
-  reason: string,
-  registrations: ReadonlyArray<{ release(): Promise<void> }>,
-): Promise<void> {
+/** The park did not happen: free what it held, tell the parker (final NOTIFY), keep the call. */
+async function abandonPark(registrations: ReadonlyArray<{ release(): Promise<void> }>, tellParker: () => Promise<void>): Promise<void> {
   for (const registration of registrations) await registration.release();
-  if (subscribed && parker.registration.active) await notify(log, parker.dialog, cseq, status, reason, true);
+  await tellParker();
 }
