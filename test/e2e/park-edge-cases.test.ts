@@ -5,7 +5,7 @@
  * optional MESSAGE to a blind parker. After every test, nothing may be left behind.
  */
 import fs from 'node:fs';
-import { startParkStack, waitFor, type ParkStack } from './park-stack';
+import { expectEngineIdle, hostPrefix, OTHER_PEER, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 import { scenario, startScenario } from './sipp-run';
 
 const POLICIES = [
@@ -26,16 +26,15 @@ function readLog(file: string): string {
 async function expectNothingLeft(stack: ParkStack): Promise<void> {
   const counts = await waitFor(() => stack.app.counts(), (c) => c.calls === 0 && c.mediaSessions === 0);
   expect(counts).toMatchObject({ calls: 0, dialog: 0, media: 0, timer: 0, mediaSessions: 0, parkedLegs: 0, reservations: 0, park: 0, listener: 0 });
-  const engine = await waitFor(() => stack.engine.stats(), (s) => s.dialogs === 0 && s.serverTransactions === 0 && s.clientTransactions === 0, 15000);
-  expect(engine).toMatchObject({ dialogs: 0, serverTransactions: 0, clientTransactions: 0 });
+  await expectEngineIdle(stack);
   expect(stack.park.counts()).toMatchObject({ reserved: 0, parked: 0, retrieving: 0, ringingBack: 0, timers: 0, heldOrbits: 0 });
 }
 
-describe('park edge cases over SIP (trusted peer 127.0.0.1, slow media set-up)', () => {
+describe(`park edge cases over SIP (trusted peer ${PEER}, slow media set-up)`, () => {
   let stack: ParkStack;
 
   beforeAll(async () => {
-    stack = await startParkStack({ policies: POLICIES, trustedPeers: ['127.0.0.1/32'], holdDelayMs: 300 });
+    stack = await startParkStack({ policies: POLICIES, trustedPeers: [hostPrefix(PEER)], holdDelayMs: 300 });
   });
 
   afterAll(async () => {
@@ -118,12 +117,12 @@ describe('park edge cases over SIP (trusted peer 127.0.0.1, slow media set-up)',
       scenario: 'asserted-identity.xml',
       target: stack.target,
       service: '700',
-      localIp: '127.0.0.2',
+      localIp: OTHER_PEER,
       keys: { from_user: 'guest', from_name: 'Guest', asserted: 'sip:alice@127.0.0.1' },
     });
     expect(untrusted.outcome).toBe('ok');
     expect(untrusted.actionLog()).toMatch(/refused status=403 reason=Call park not allowed/);
-    expect(stack.logs.some((line) => line.flow === 'attended-park' && line.caller === 'guest@127.0.0.2')).toBe(true);
+    expect(stack.logs.some((line) => line.flow === 'attended-park' && line.caller === `guest@${OTHER_PEER}`)).toBe(true);
   });
 
   it('a retriever identified by a trusted P-Asserted-Identity picks up; the same INVITE from elsewhere is refused', async () => {
@@ -138,7 +137,7 @@ describe('park edge cases over SIP (trusted peer 127.0.0.1, slow media set-up)',
       scenario: 'asserted-identity.xml',
       target: stack.target,
       service: '701',
-      localIp: '127.0.0.2',
+      localIp: OTHER_PEER,
       keys: { from_user: 'guest', asserted: 'sip:bob@127.0.0.1' },
     });
     expect(untrusted.actionLog()).toMatch(/refused status=403 reason=Not in this park group/);
@@ -196,7 +195,7 @@ describe('the MESSAGE to a blind parker (park.notifyByMessage)', () => {
       target: stack.target,
       service: '700',
       pauseMs: 1000,
-      keys: { referred_by: `sip:alice@127.0.0.1:${parkerPhone.port}` },
+      keys: { referred_by: `sip:alice@${PEER}:${parkerPhone.port}` },
     });
     expect(parked.outcome).toBe('ok');
     const phone = await parkerPhone.result;

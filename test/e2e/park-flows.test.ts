@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { RtpProbe } from './rtp-probe';
-import { startParkStack, waitFor, type ParkStack } from './park-stack';
+import { expectEngineIdle, literal, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 import { scenario, startScenario } from './sipp-run';
 
 const POLICIES = [
@@ -16,7 +16,7 @@ describe('park, retrieve and refusals over SIP', () => {
 
   beforeAll(async () => {
     stack = await startParkStack({ policies: POLICIES });
-    probe = await RtpProbe.open();
+    probe = await RtpProbe.open(PEER);
   });
 
   afterAll(async () => {
@@ -27,8 +27,7 @@ describe('park, retrieve and refusals over SIP', () => {
   afterEach(async () => {
     const counts = await waitFor(() => stack.app.counts(), (c) => c.calls === 0 && c.mediaSessions === 0);
     expect(counts).toMatchObject({ calls: 0, dialog: 0, media: 0, mediaSessions: 0, parkedLegs: 0, reservations: 0, park: 0, listener: 0 });
-    const engine = await waitFor(() => stack.engine.stats(), (s) => s.dialogs === 0 && s.serverTransactions === 0 && s.clientTransactions === 0, 15000);
-    expect(engine).toMatchObject({ dialogs: 0, serverTransactions: 0, clientTransactions: 0 });
+    await expectEngineIdle(stack);
     expect(stack.park.counts()).toMatchObject({ reserved: 0, parked: 0, retrieving: 0, timers: 0, heldOrbits: 0 });
   });
 
@@ -50,11 +49,11 @@ describe('park, retrieve and refusals over SIP', () => {
     expect(retriever.summary).toMatch(/ok/);
     expect(retriever.outcome).toBe('ok');
     // Connected line (DESIGN §5): after the 200, an UPDATE whose P-Asserted-Identity names the parked party.
-    expect(retriever.actionLog()).toMatch(/connected-line\s+"Carol" <sip:carol@127\.0\.0\.1[:>]/);
+    expect(retriever.actionLog()).toMatch(new RegExp(`connected-line\\s+"Carol" <sip:carol@${literal(PEER)}[:>]`));
     const parkedResult = await parked.result;
     expect(parkedResult.outcome).toBe('ok');
     expect(parkedResult.actionLog()).toMatch(/re-INVITE received[\s\S]*BYE received/);
-    expect(stack.logs.some((line) => line.orbit === 701 && /retrieved by bob@127.0.0.1/.test(String(line.msg)))).toBe(true);
+    expect(stack.logs.some((line) => line.orbit === 701 && new RegExp(`retrieved by bob@${literal(PEER)}`).test(String(line.msg)))).toBe(true);
   });
 
   it('directed park: a free orbit parks, an occupied one is refused with 486', async () => {

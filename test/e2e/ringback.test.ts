@@ -1,4 +1,4 @@
-import { startParkStack, waitFor, type ParkStack } from './park-stack';
+import { expectEngineIdle, literal, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 import { scenario, startScenario } from './sipp-run';
 
 const TIMERS = { parkTimeout: 1, ringbackTimeout: 2 };
@@ -22,8 +22,7 @@ describe('ring back and fallbacks over SIP', () => {
     expect(counts).toMatchObject({ calls: 0, dialog: 0, media: 0, mediaSessions: 0, parkedLegs: 0, park: 0, listener: 0 });
     // A canceled ring-back INVITE keeps its client transaction for Timer D (32 s on UDP, RFC 3261
     // §17.1.1.2), so only dialogs and server transactions must be gone here.
-    const engine = await waitFor(() => stack.engine.stats(), (s) => s.dialogs === 0 && s.serverTransactions === 0, 15000);
-    expect(engine).toMatchObject({ dialogs: 0, serverTransactions: 0 });
+    await expectEngineIdle(stack, { clientTransactions: false });
     expect(stack.park.counts()).toMatchObject({ parked: 0, ringingBack: 0, timers: 0, heldOrbits: 0 });
     await stack.stop();
   });
@@ -35,15 +34,18 @@ describe('ring back and fallbacks over SIP', () => {
       scenario: 'park-until-connected.xml',
       target: stack.target,
       service: '700',
-      keys: { referred_by: `sip:ann@127.0.0.1:${parker.port}` },
+      keys: { referred_by: `sip:ann@${PEER}:${parker.port}` },
     });
     expect(parked.outcome).toBe('ok');
     const parkerResult = await parker.result;
     expect(parkerResult.outcome).toBe('ok');
-    expect(parkerResult.actionLog()).toMatch(/from=\s*"Parked 701: Carol" <sip:701@127\.0\.0\.1:\d+>;tag=\S+ alert-info=\s*<urn:alert:service:recall:hold>/);
+    // The app's From is sip:701@localhost; the engine puts its own SIP address for localhost.
+    expect(parkerResult.actionLog()).toMatch(
+      new RegExp(`from=\\s*"Parked 701: Carol" <sip:701@${literal(stack.sipHost)}:\\d+>;tag=\\S+ alert-info=\\s*<urn:alert:service:recall:hold>`),
+    );
     expect(stack.logs.some((line) => line.msg === 'ring back answered; parker connected' && line.orbit === 701)).toBe(true);
     // Connected line: the parker's 200 listed no UPDATE, so a re-INVITE names the parked party.
-    expect(parkerResult.actionLog()).toMatch(/connected-line\s+"Carol" <sip:carol@127\.0\.0\.1[:>]/);
+    expect(parkerResult.actionLog()).toMatch(new RegExp(`connected-line\\s+"Carol" <sip:carol@${literal(PEER)}[:>]`));
   });
 
   it('unanswered ring back with fallback hangup ends the parked call', async () => {
@@ -53,7 +55,7 @@ describe('ring back and fallbacks over SIP', () => {
       scenario: 'park-until-bye.xml',
       target: stack.target,
       service: '700',
-      keys: { referred_by: `sip:hank@127.0.0.1:${parker.port}` },
+      keys: { referred_by: `sip:hank@${PEER}:${parker.port}` },
     });
     expect(parked.outcome).toBe('ok');
     expect(parked.actionLog()).toMatch(/orbit=711 [\s\S]*BYE received/);
@@ -69,7 +71,7 @@ describe('ring back and fallbacks over SIP', () => {
       target: stack.target,
       service: '700',
       timeoutSeconds: 25,
-      keys: { referred_by: `sip:rita@127.0.0.1:${parker.port}` },
+      keys: { referred_by: `sip:rita@${PEER}:${parker.port}` },
     });
     expect(parked.outcome).toBe('ok');
     const parkerResult = await parker.result;
@@ -88,7 +90,7 @@ describe('ring back and fallbacks over SIP', () => {
         pickupRangeStart: 731,
         pickupRangeEnd: 739,
         ...TIMERS,
-        fallback: { action: 'forward' as const, uri: `sip:operator@127.0.0.1:${target.port}` } as never,
+        fallback: { action: 'forward' as const, uri: `sip:operator@${PEER}:${target.port}` } as never,
       },
     ]);
     const parker = await startScenario({ scenario: 'parker-no-answer.xml' });
@@ -96,7 +98,7 @@ describe('ring back and fallbacks over SIP', () => {
       scenario: 'park-until-connected.xml',
       target: stack.target,
       service: '700',
-      keys: { referred_by: `sip:fred@127.0.0.1:${parker.port}` },
+      keys: { referred_by: `sip:fred@${PEER}:${parker.port}` },
     });
     expect(parked.summary).toMatch(/: ok /);
     expect((await parker.result).summary).toMatch(/: ok /);

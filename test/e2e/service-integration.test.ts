@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { freePort } from '../support/ports';
-import { startParkStack, waitFor, type ParkStack } from './park-stack';
+import { expectEngineIdle, literal, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 import { scenario, startScenario } from './sipp-run';
 
 const POLICIES = [
@@ -42,8 +42,7 @@ describe('service-mode integration over SIP', () => {
   afterEach(async () => {
     const counts = await waitFor(() => stack.app.counts(), (c) => c.calls === 0 && c.mediaSessions === 0);
     expect(counts).toMatchObject({ calls: 0, dialog: 0, media: 0, timer: 0, mediaSessions: 0, parkedLegs: 0, reservations: 0, park: 0, listener: 0 });
-    const engine = await waitFor(() => stack.engine.stats(), (s) => s.dialogs === 0 && s.serverTransactions === 0 && s.clientTransactions === 0, 15000);
-    expect(engine).toMatchObject({ dialogs: 0, serverTransactions: 0, clientTransactions: 0 });
+    await expectEngineIdle(stack);
     expect(stack.park.counts()).toMatchObject({ reserved: 0, parked: 0, retrieving: 0, ringingBack: 0, timers: 0, heldOrbits: 0 });
   });
 
@@ -102,17 +101,17 @@ describe('service-mode integration over SIP', () => {
     expect(await waitFor(() => stack.app.counts().parkedLegs, (legs) => legs === 1)).toBe(1);
 
     // Nobody answers: the INVITE times out and the call stays parked.
-    const silent = await freePort('udp');
-    await expect(stack.app.retrieveTo(call!.id, `sip:nobody@127.0.0.1:${silent}`)).rejects.toThrow(/did not answer|answered 408/);
+    const silent = await freePort('udp', PEER);
+    await expect(stack.app.retrieveTo(call!.id, `sip:nobody@${PEER}:${silent}`)).rejects.toThrow(/did not answer|answered 408/);
     expect(stack.park.list()).toMatchObject([{ id: call!.id, orbit: 701, state: 'parked' }]);
 
     const phone = await startScenario({ scenario: 'parker-answers.xml', pauseMs: 800 });
-    await stack.app.retrieveTo(call!.id, `sip:dave@127.0.0.1:${phone.port}`);
+    await stack.app.retrieveTo(call!.id, `sip:dave@${PEER}:${phone.port}`);
     expect(stack.park.list()).toEqual([]);
     const phoneResult = await phone.result;
     expect(phoneResult.outcome).toBe('ok');
     expect(phoneResult.actionLog()).toMatch(/INVITE from=\s*"Parked 701: Carol"/);
-    expect(phoneResult.actionLog()).toMatch(/connected-line\s+"Carol" <sip:carol@127\.0\.0\.1[:>]/);
+    expect(phoneResult.actionLog()).toMatch(new RegExp(`connected-line\\s+"Carol" <sip:carol@${literal(PEER)}[:>]`));
     const parkedResult = await parked.result;
     expect(parkedResult.outcome).toBe('ok');
     expect(parkedResult.actionLog()).toMatch(/re-INVITE received[\s\S]*BYE received/);

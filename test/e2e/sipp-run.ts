@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runSipp, startSipp, type SippHandle, type SippOptions, type SippResult } from '../support/sipp';
-import { SCENARIOS } from './park-stack';
+import { PEER, SCENARIOS } from '../support/e2e-stack';
 
 export interface ScenarioRun {
   scenario: string;
@@ -11,7 +11,7 @@ export interface ScenarioRun {
   pauseMs?: number;
   totalCalls?: number;
   localPort?: number;
-  /** -i: the address SIPp binds and sends from (default 127.0.0.1); loopback has all of 127/8. */
+  /** -i: the address SIPp binds and sends from (default PEER: CALLPARK_TEST_PEER_ADDRESS or 127.0.0.1); loopback has all of 127/8. */
   localIp?: string;
   timeoutSeconds?: number;
 }
@@ -25,7 +25,7 @@ function options(run: ScenarioRun): SippOptions {
     keys: { from_user: 'carol', from_name: 'Carol', rtp_port: '9', ...run.keys },
     totalCalls: run.totalCalls ?? 1,
     localPort: run.localPort,
-    localIp: run.localIp,
+    localIp: run.localIp ?? PEER,
     timeoutSeconds: run.timeoutSeconds ?? 20,
     extraArgs: extra,
   };

@@ -38,3 +38,25 @@ export function testBackends(env: NodeJS.ProcessEnv = process.env): TestBackends
   }
   return { engine, media };
 }
+
+/**
+ * Addresses the test side uses when a real stack is in play:
+ *   CALLPARK_TEST_PEER_ADDRESS        what SIPp peers and RTP probes bind; the engine must reach it (default 127.0.0.1)
+ *   CALLPARK_TEST_OTHER_PEER_ADDRESS  a second source address, for "not a trusted peer" checks (default 127.0.0.2)
+ *   CALLPARK_TEST_LISTEN_ADDRESS      where callpark takes FreeSWITCH's per-call event sockets (default 127.0.0.1)
+ * The defaults suit the embedded engine and a docker-compose stack on this host (host networking).
+ */
+export interface TestAddresses {
+  readonly peer: string;
+  readonly otherPeer: string;
+  readonly listen: string;
+}
+
+export function testAddresses(env: NodeJS.ProcessEnv = process.env): TestAddresses {
+  const pick = (value: string | undefined, fallback: string): string => (value?.trim() ? value.trim() : fallback);
+  return {
+    peer: pick(env.CALLPARK_TEST_PEER_ADDRESS, '127.0.0.1'),
+    otherPeer: pick(env.CALLPARK_TEST_OTHER_PEER_ADDRESS, '127.0.0.2'),
+    listen: pick(env.CALLPARK_TEST_LISTEN_ADDRESS, '127.0.0.1'),
+  };
+}
