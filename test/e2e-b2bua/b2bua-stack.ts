@@ -20,6 +20,8 @@ import { SECRET, sipTarget, startTestEngine } from '../engine/conformance/harnes
 
 export const B2BUA_SCENARIOS = path.join(__dirname, '..', 'sipp', 'b2bua');
 export const BLF_SCENARIOS = path.join(__dirname, '..', 'sipp', 'blf');
+/** The park-service scenarios (parked party, parker, retriever) of test/sipp. */
+export const SERVICE_SCENARIOS = path.join(__dirname, '..', 'sipp');
 
 export const SALES: ParkPolicyInput = { name: 'sales', allowCallPark: true, members: ['sip:1*@*'], pickupRangeStart: 701, pickupRangeEnd: 709 };
 

@@ -181,10 +181,11 @@ export async function parkByRefer(
   await parker.registration.release();
   const consultation = target.replaces ? replacedDialog(deps.srf, target) : undefined;
   if (consultation) {
-    await hangUp(consultation).catch(() => undefined);
-    // Our own BYE raises no 'destroy': tell the consultation call's owner (the park app's
-    // reservation, whose announcement timer would otherwise park the parker itself) it is over.
+    // Our own BYE raises no 'destroy', and srf's destroy() drops every listener: tell the
+    // consultation call's owner first (the park app's reservation, whose announcement timer would
+    // otherwise park the parker itself 'unreferred') that the call is over, then hang it up.
     consultation.emit('destroy');
+    await hangUp(consultation).catch((err: unknown) => ctx.log.info({ err }, 'hanging up the consultation call failed'));
   }
 }
 

@@ -5,10 +5,9 @@
  * Referred-By; in B2BUA mode they are REFERs on calls bridged to a SIPp "PBX".
  */
 import path from 'node:path';
-import { killAllSipp, runSipp, startSipp, type SippHandle, type SippResult } from '../../support/sipp';
+import { killAllSipp, runSipp, startSipp, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp';
 import { freePort } from '../../support/ports';
-import { scenario, startScenario } from '../../e2e/sipp-run';
-import { BLF_SCENARIOS, B2BUA_SCENARIOS, SALES, startB2buaStack, startServiceStack, until, type ServiceStack } from '../../e2e-b2bua/b2bua-stack';
+import { BLF_SCENARIOS, B2BUA_SCENARIOS, SALES, SERVICE_SCENARIOS, startB2buaStack, startServiceStack, until, type ServiceStack } from '../../e2e-b2bua/b2bua-stack';
 
 jest.setTimeout(90_000);
 
@@ -26,6 +25,32 @@ function lampLines(result: SippResult): Map<string, string[]> {
   }
   return byUser;
 }
+
+interface ServiceRun {
+  scenario: string;
+  target?: string;
+  service?: string;
+  keys?: Record<string, string>;
+  pauseMs?: number;
+  localPort?: number;
+  timeoutSeconds?: number;
+}
+
+/** A test/sipp scenario with the keys those scenarios expect. */
+function serviceOptions(run: ServiceRun): SippOptions {
+  return {
+    scenario: path.join(SERVICE_SCENARIOS, run.scenario),
+    remote: run.target,
+    service: run.service,
+    keys: { from_user: 'carol', from_name: 'Carol', rtp_port: '9', ...run.keys },
+    totalCalls: 1,
+    localPort: run.localPort,
+    timeoutSeconds: run.timeoutSeconds ?? 30,
+    extraArgs: run.pauseMs === undefined ? [] : ['-d', String(run.pauseMs)],
+  };
+}
+const scenario = (run: ServiceRun): Promise<SippResult> => runSipp(serviceOptions(run));
+const startScenario = (run: ServiceRun): Promise<SippHandle> => startSipp(serviceOptions(run));
 
 function expectOk(result: SippResult): void {
   expect({ outcome: result.outcome, summary: result.summary }).toEqual({ outcome: 'ok', summary: result.summary });
