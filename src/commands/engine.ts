@@ -3,7 +3,7 @@ import { LOG_LEVELS, createLogger, type LogLevel } from '../logger';
 import { formatListenSpec, ListenSpecError, parseListenSpec, startEngine, type ListenSpec, type RunningEngine } from '../engine';
 import { parseArgv, stringFlag, UsageError } from './argv';
 import { EXIT_FAILURE, EXIT_OK, type Command } from './io';
-import { stopWithin, waitForShutdownSignal } from './shutdown';
+import { outlastDuplicateSignals, stopWithin, waitForShutdownSignal } from './shutdown';
 
 export const DEFAULT_ENGINE_SIP = 'udp/127.0.0.1:5060,tcp/127.0.0.1:5060';
 export const DEFAULT_ENGINE_ADMIN = '127.0.0.1:9022';
@@ -77,6 +77,8 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
     }
     const externalAddress = stringFlag(parsed, 'external-address');
 
+    // Listening before the engine starts, so a signal during start-up still closes it cleanly.
+    const shutdownSignal = waitForShutdownSignal(log);
     let engine: RunningEngine;
     try {
       engine = await startEngine({ sip, admin, secret, log, ...(externalAddress === undefined ? {} : { externalAddress }) });
@@ -88,7 +90,8 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
     for (const listener of engine.sip) io.out(`SIP listening on ${formatListenSpec(listener)}`);
     io.out(`drachtio admin socket on ${formatHostPort(engine.admin)}`);
 
-    await waitForShutdownSignal(log);
+    await shutdownSignal;
+    const signalledAt = Date.now();
     try {
       await stopWithin(() => engine.close(), SHUTDOWN_TIMEOUT_MS);
     } catch (error) {
@@ -96,6 +99,7 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
       return EXIT_FAILURE;
     }
     log.info('engine stopped');
+    await outlastDuplicateSignals(signalledAt);
     return EXIT_OK;
   },
 };

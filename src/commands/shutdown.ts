@@ -34,6 +34,20 @@ export function waitForShutdownSignal(log: pino.Logger, now: () => number = Date
   });
 }
 
+/**
+ * How long the process stays up after the first signal, at least. coreutils `timeout` (and npm)
+ * deliver one SIGTERM twice, to the child and to its process group; when the sender is descheduled
+ * between the two, the copy can land after a quick shutdown, while Node is exiting with its signal
+ * handlers gone, and the process dies of the signal instead of exiting 0.
+ */
+const LATE_DUPLICATE_SIGNAL_MS = 300;
+
+/** Resolves once a late copy of the signal received at `receivedAt` would have arrived. */
+export async function outlastDuplicateSignals(receivedAt: number, now: () => number = Date.now): Promise<void> {
+  const left = receivedAt + LATE_DUPLICATE_SIGNAL_MS - now();
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+}
+
 /** Thrown when stopping takes longer than allowed. */
 export class ShutdownTimeoutError extends Error {
   override readonly name = 'ShutdownTimeoutError';

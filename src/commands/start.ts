@@ -13,7 +13,7 @@ import { installBlf } from '../sip/blf';
 import { ParkService, RetrievalGuard } from '../park';
 import { ParkCounters, startAdminServer, type AdminServer, type EngineStats } from '../admin';
 import { drainParkedCalls } from './drain';
-import { stopWithin, waitForShutdownSignal } from './shutdown';
+import { outlastDuplicateSignals, stopWithin, waitForShutdownSignal } from './shutdown';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
@@ -75,6 +75,9 @@ A second signal exits at once.`,
       pretty: parsed.flags.has('pretty') || config.log.pretty,
     });
     log.info({ config: config.source, policies: config.policies.length, mode: config.mode }, 'starting callpark');
+    // Listening from here on: a signal during start-up no longer kills the process half started;
+    // it is honoured (drain, stop in reverse) as soon as start-up is over.
+    const shutdownSignal = waitForShutdownSignal(log);
 
     const started: Started[] = [];
     let park: ParkService | undefined;
@@ -158,12 +161,14 @@ A second signal exits at once.`,
     }
     io.out(`callpark ready: park extension ${config.park.extension}, ${config.policies.length} ${config.policies.length === 1 ? 'policy' : 'policies'}`);
 
-    await waitForShutdownSignal(log);
+    await shutdownSignal;
+    const signalledAt = Date.now();
     if (park !== undefined) {
       await drainParkedCalls({ park, deadlineMs: config.shutdown.drainSeconds * 1000, log, ...(admin === undefined ? {} : { admin }) });
     }
     const clean = await stopAll(started, log);
     log.info({ clean }, 'callpark stopped');
+    await outlastDuplicateSignals(signalledAt);
     return clean ? EXIT_OK : EXIT_FAILURE;
   },
 };
