@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Baresip, type BaresipEvent } from '../support/baresip';
-import { expectEngineIdle, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
+import { assertEngineIdle, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 
 const MUSIC = path.join(__dirname, '..', '..', 'sounds', 'music.wav');
 const POLICIES = [{ name: 'office', allowCallPark: true, members: ['sip:1*@*'], pickupRangeStart: 701, pickupRangeEnd: 709 }];
@@ -78,7 +78,7 @@ describe('baresip phones: a real blind transfer to the park extension, retrieved
     await carol.waitForEvent('CALL_CLOSED', { since: beforeHangup });
     const counts = await waitFor(() => stack.app.counts(), (c) => c.calls === 0 && c.mediaSessions === 0);
     expect(counts).toMatchObject({ calls: 0, dialog: 0, media: 0, timer: 0, mediaSessions: 0, parkedLegs: 0, reservations: 0, park: 0, listener: 0 });
-    await expectEngineIdle(stack);
+    await assertEngineIdle(stack);
     expect(stack.park.counts()).toMatchObject({ reserved: 0, parked: 0, retrieving: 0, timers: 0, heldOrbits: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { RtpProbe } from './rtp-probe';
-import { expectEngineIdle, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
+import { assertEngineIdle, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 import { scenario } from './sipp-run';
 
 const POLICIES = [{ name: 'sales', allowCallPark: true, members: ['sip:*@*'], pickupRangeStart: 701, pickupRangeEnd: 709, parkTimeout: 300 }];
@@ -36,7 +36,7 @@ describe('blind park over SIP and RTP', () => {
 
     const counts = await waitFor(() => stack.app.counts(), (c) => c.calls === 0 && c.mediaSessions === 0);
     expect(counts).toMatchObject({ calls: 0, dialog: 0, media: 0, mediaSessions: 0, parkedLegs: 0, park: 0, listener: 0 });
-    await expectEngineIdle(stack);
+    await assertEngineIdle(stack);
     expect(stack.park.counts()).toMatchObject({ parked: 0, timers: 0, heldOrbits: 0 });
   });
 });

@@ -1,4 +1,4 @@
-import { expectEngineIdle, literal, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
+import { assertEngineIdle, literal, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 import { scenario, startScenario } from './sipp-run';
 
 const TIMERS = { parkTimeout: 1, ringbackTimeout: 2 };
@@ -22,7 +22,7 @@ describe('ring back and fallbacks over SIP', () => {
     expect(counts).toMatchObject({ calls: 0, dialog: 0, media: 0, mediaSessions: 0, parkedLegs: 0, park: 0, listener: 0 });
     // A canceled ring-back INVITE keeps its client transaction for Timer D (32 s on UDP, RFC 3261
     // §17.1.1.2), so only dialogs and server transactions must be gone here.
-    await expectEngineIdle(stack, { clientTransactions: false });
+    await assertEngineIdle(stack, { clientTransactions: false });
     expect(stack.park.counts()).toMatchObject({ parked: 0, ringingBack: 0, timers: 0, heldOrbits: 0 });
     await stack.stop();
   });

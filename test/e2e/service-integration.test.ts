@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { freePort } from '../support/ports';
-import { expectEngineIdle, literal, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
+import { assertEngineIdle, literal, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 import { scenario, startScenario } from './sipp-run';
 
 const POLICIES = [
@@ -42,7 +42,7 @@ describe('service-mode integration over SIP', () => {
   afterEach(async () => {
     const counts = await waitFor(() => stack.app.counts(), (c) => c.calls === 0 && c.mediaSessions === 0);
     expect(counts).toMatchObject({ calls: 0, dialog: 0, media: 0, timer: 0, mediaSessions: 0, parkedLegs: 0, reservations: 0, park: 0, listener: 0 });
-    await expectEngineIdle(stack);
+    await assertEngineIdle(stack);
     expect(stack.park.counts()).toMatchObject({ reserved: 0, parked: 0, retrieving: 0, ringingBack: 0, timers: 0, heldOrbits: 0 });
   });
 

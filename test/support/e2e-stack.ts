@@ -283,21 +283,27 @@ export interface EngineIdleOptions {
   clientTransactions?: boolean;
 }
 
+export class EngineNotIdleError extends Error {
+  override readonly name = 'EngineNotIdleError';
+}
+
 /**
- * Waits until the engine holds no dialogs and no transactions, and asserts it. Only the embedded
- * engine can be counted: a drachtio-server exposes no such figures to its apps, so with
- * CALLPARK_TEST_DRACHTIO set this check has nothing to look at and the leak checks rest on the
- * app's and the park domain's counts, which every test asserts in both modes.
+ * Waits until the engine holds no dialogs and no transactions; throws EngineNotIdleError (with the
+ * counts) when it still does after 15 s. Only the embedded engine can be counted: a drachtio-server
+ * exposes no such figures to its apps, so with CALLPARK_TEST_DRACHTIO set this check has nothing to
+ * look at, and the leak checks rest on the app's and the park domain's counts, which every test
+ * asserts in both modes.
  */
-export async function expectEngineIdle(stack: ParkStack, options: EngineIdleOptions = {}): Promise<void> {
+export async function assertEngineIdle(stack: ParkStack, options: EngineIdleOptions = {}): Promise<void> {
   if (stack.engine.kind !== 'embedded') return;
   const { running } = stack.engine;
   const withClients = options.clientTransactions ?? true;
-  const idle = { dialogs: 0, serverTransactions: 0, ...(withClients ? { clientTransactions: 0 } : {}) };
   const stats = await waitFor(
     () => running.stats(),
     (s) => s.dialogs === 0 && s.serverTransactions === 0 && (!withClients || s.clientTransactions === 0),
     15000,
   );
-  expect(stats).toMatchObject(idle);
+  if (stats.dialogs !== 0 || stats.serverTransactions !== 0 || (withClients && stats.clientTransactions !== 0)) {
+    throw new EngineNotIdleError(`the embedded engine still holds ${JSON.stringify(stats)}`);
+  }
 }
