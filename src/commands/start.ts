@@ -132,7 +132,15 @@ A second signal exits at once.`,
         adoptParkedLeg: (leg) => adopter.app?.adoptParkedLeg(leg),
       });
       if (b2bua !== undefined) started.push({ name: 'b2bua', stop: () => b2bua.stop() });
-      const parkApp = createParkApp({ srf, config, park: parkService, media, log, retrievalGuard: guard });
+      const parkApp = createParkApp({
+        srf,
+        config,
+        park: parkService,
+        media,
+        log,
+        retrievalGuard: guard,
+        unreferredParkDelayMs: config.park.unreferredParkDelaySeconds * 1000,
+      });
       adopter.app = parkApp;
       started.push({ name: 'park-app', stop: () => parkApp.stop() });
       await sipApp.connect({ host: engineAddress.host, port: engineAddress.port, secret: config.engine.secret });

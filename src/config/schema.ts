@@ -199,6 +199,7 @@ export const configSchema = z
         allocation: allocation.default('first'),
         notifyByMessage: z.boolean().default(false),
         courtesyTone: z.boolean().default(false),
+        unreferredParkDelaySeconds: z.number().int().nonnegative().max(120).default(5),
       })
       .strict()
       .default({}),
@@ -247,5 +248,5 @@ export const KNOWN_KEYS: readonly string[] = [
   'ringbackTimeout', 'fallback', 'action', 'uri', 'maxTimes', 'holdSound', 'security', 'retrievalLimit', 'maxFailures',
   'maxFailuresPerAddress', 'windowSeconds', 'shutdown', 'drainSeconds', 'anchor', 'listenAddress', 'listenPort',
   'advertisedAddress', 'profile', 'soundsDir', 'connectedLine', 'courtesyTone', 'blf', 'minExpires', 'maxExpires', 'b2bua',
-  'announceToParker',
+  'announceToParker', 'unreferredParkDelaySeconds',
 ];

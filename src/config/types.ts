@@ -133,6 +133,11 @@ export interface Config {
     readonly notifyByMessage: boolean;
     /** Beep to the parked party when it is retrieved. */
     readonly courtesyTone: boolean;
+    /**
+     * A caller that dialled the park extension without Referred-By and has not transferred after the
+     * orbit announcement plus this delay is parked itself (transferees such as baresip send no Referred-By).
+     */
+    readonly unreferredParkDelaySeconds: number;
   };
   readonly blf: BlfConfig;
   readonly b2bua: B2buaConfig;

@@ -135,7 +135,7 @@ policies:
   - { name: a, members: [x], pickupRangeStart: 1, pickupRangeEnd: 9, fallback: { action: forward, uri: "sip:op@pbx" } }
   - { name: b, members: [y], pickupRangeStart: 1, pickupRangeEnd: 9, fallback: { action: repark }, holdSound: ringback, allocation: first }
 `);
-    expect(config.park).toEqual({ extension: '600', allocation: 'next', notifyByMessage: true, courtesyTone: false });
+    expect(config.park).toEqual({ extension: '600', allocation: 'next', notifyByMessage: true, courtesyTone: false, unreferredParkDelaySeconds: 5 });
     expect(config.policies[0]).toMatchObject({ fallback: { action: 'forward', uri: 'sip:op@pbx' }, allocation: 'next' });
     expect(config.policies[1]).toMatchObject({ fallback: { action: 'repark', maxTimes: 1 }, holdSound: 'ringback', allocation: 'first' });
   });
@@ -221,6 +221,13 @@ b2bua: { announceToParker: false }
     expect(config.park.courtesyTone).toBe(true);
     expect(config.blf).toEqual({ minExpires: 120, maxExpires: 600 });
     expect(config.b2bua).toEqual({ announceToParker: false });
+  });
+
+  it('reads the unreferred-park delay and names the key when it is out of range', () => {
+    expect(parse('park: { unreferredParkDelaySeconds: 12 }\n').park.unreferredParkDelaySeconds).toBe(12);
+    expect(parse('').park.unreferredParkDelaySeconds).toBe(5);
+    expect(() => parse('park: { unreferredParkDelaySeconds: -1 }\n')).toThrow(/park\.unreferredParkDelaySeconds/);
+    expect(() => parse('park: { unreferredParkDelaySeconds: "soon" }\n')).toThrow(/park\.unreferredParkDelaySeconds/);
   });
 
   it('treats an empty file as all defaults', () => {
