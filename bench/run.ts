@@ -8,6 +8,8 @@ import { runEngineProfile } from './engine-profile';
 import { runParkProfile } from './park-profile';
 import { DEFAULT_CYCLE_RATES, DEFAULT_HOLD_LEVELS, formatParkBench, runParkBench, summarizeParkBench } from './park-bench';
 import { markdownTable } from './lib/table';
+import { DEFAULT_B2BUA_RATES, formatB2buaBench, runB2buaBench, summarizeB2buaBench } from './b2bua';
+import { DEFAULT_BLF_CHANGES, DEFAULT_BLF_SUBSCRIBERS, formatBlfBench, runBlfBench, summarizeBlfBench } from './blf';
 
 interface Benchmark {
   name: string;
@@ -68,6 +70,20 @@ const BENCHMARKS: Benchmark[] = [
     name: 'park-hold',
     optional: true,
     run: (out) => parkReport({ cycleRates: [], holdLevels: holdLevels() }, out),
+  },
+  {
+    name: 'b2bua',
+    run: async (out) => {
+      const result = await runB2buaBench({ rates: numbersFromEnv('BENCH_B2BUA_RATES', DEFAULT_B2BUA_RATES), stepSeconds: 10, log: out });
+      return { text: formatB2buaBench(result), summary: summarizeB2buaBench(result) };
+    },
+  },
+  {
+    name: 'blf',
+    run: async (out) => {
+      const result = await runBlfBench({ subscribers: DEFAULT_BLF_SUBSCRIBERS, changes: DEFAULT_BLF_CHANGES, log: out });
+      return { text: formatBlfBench(result), summary: summarizeBlfBench(result) };
+    },
   },
   {
     name: 'engine-profile',
