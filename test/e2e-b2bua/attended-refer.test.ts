@@ -2,7 +2,8 @@
  * Attended park by REFER with Replaces, end to end in B2BUA mode: the desk phone dials 700 through
  * callpark (the park app reserves 701 and speaks it), then, on its call with the far party, sends
  * REFER with Refer-To <sip:700@…?Replaces=…> naming that consultation call. callpark parks the far
- * party in the reserved orbit, hangs up both of the phone's calls, and the orbit is retrievable.
+ * party in the reserved orbit without speaking the orbit a second time (the phone's scenario fails
+ * on a re-INVITE), hangs up both of the phone's calls, and the orbit is retrievable.
  *
  * Two SIPp runs, one per dialog: the consultation's Call-ID is pinned with -cid_str and its From
  * tag is fixed by the scenario; its To tag (callpark's) is read from srf's dialog table.
@@ -30,7 +31,7 @@ describe('B2BUA mode: attended park by REFER with Replaces', () => {
     await stack.stop();
   });
 
-  test('dial 700, hear the orbit, REFER with Replaces: the far party takes the reserved orbit, both calls end, a retrieval picks it up', async () => {
+  test('dial 700, hear the orbit, REFER with Replaces: the far party takes the reserved orbit, the orbit is not spoken again, both calls end, a retrieval picks it up', async () => {
     const consultCallId = `consult-${process.pid}-${Date.now()}@127.0.0.1`;
     const consultation = await startSipp({
       scenario: path.join(SERVICE_SCENARIOS, 'attended-parker.xml'),

@@ -1,7 +1,8 @@
 /**
  * DESIGN §4.4: a REFER to the park extension or an orbit on a bridged call is callpark's own. The
  * park is committed first (a refusal answers the REFER itself: 403, 486…), then 202, C moved to
- * music on hold by a re-INVITE we offer, the orbit spoken to A if A is still there, NOTIFY
+ * music on hold by a re-INVITE we offer, the orbit spoken to A if A is still there (not when A's
+ * Replaces completed its reservation: A heard the orbit on that call), NOTIFY
  * `SIP/2.0 200 Parked at 704`, and A's leg ended. C's leg becomes a ParkedLeg handed to `onParked`.
  */
 import type pino from 'pino';
@@ -38,14 +39,20 @@ function openReservation(park: ParkService, parkerUri: string): ParkedCallSnapsh
   return park.list().find((call) => call.state === 'reserved' && call.parker.identity === parker);
 }
 
-function commitPark(deps: ParkReferDeps, parker: CallLeg, far: CallLeg, req: Srf.SrfRequest, target: ReferTarget): ParkedCallSnapshot {
+interface CommittedPark {
+  readonly parked: ParkedCallSnapshot;
+  /** An attended park took the orbit the parker reserved (and heard) on its consultation call. */
+  readonly completedReservation: boolean;
+}
+
+function commitPark(deps: ParkReferDeps, parker: CallLeg, far: CallLeg, req: Srf.SrfRequest, target: ReferTarget): CommittedPark {
   const parked = { identity: far.party.uri, displayName: far.party.displayName };
   if (target.replaces) {
     const reservation = openReservation(deps.park, parker.party.uri);
-    if (reservation) return deps.park.completeReservation(reservation.id, parked);
+    if (reservation) return { parked: deps.park.completeReservation(reservation.id, parked), completedReservation: true };
   }
   const orbit = target.user === deps.extension ? undefined : Number(target.user);
-  return deps.park.park({ parker: { identity: parker.party.uri, contact: contactUri(req) }, parked, orbit });
+  return { parked: deps.park.park({ parker: { identity: parker.party.uri, contact: contactUri(req) }, parked, orbit }), completedReservation: false };
 }
 
 /** The consultation call to the park extension that an attended park's Replaces names, if we hold it. */
@@ -95,15 +102,16 @@ export async function parkByRefer(
   const { ctx } = call;
   const far = call.other(parker);
   const cseq = (req.get('CSeq') ?? '1').trim().split(/\s+/)[0]!;
-  let parked: ParkedCallSnapshot;
+  let committed: CommittedPark;
   try {
-    parked = commitPark(deps, parker, far, req, target);
+    committed = commitPark(deps, parker, far, req, target);
   } catch (err) {
     const refusal = refusalFor(err) ?? { status: 500, reason: 'Park failed', headers: {} };
     ctx.log.info({ status: refusal.status }, `park REFER refused: ${refusal.status} ${refusal.reason}`);
     res.send(refusal.status, refusal.reason, { headers: refusal.headers });
     return;
   }
+  const { parked, completedReservation } = committed;
   ctx.bindOrbit(parked.orbit);
   ctx.bindPolicy(parked.lot);
   const subscribed = !target.noSubscription;
@@ -175,7 +183,8 @@ export async function parkByRefer(
   outcome.reason = `Parked at ${parked.orbit}`;
   ctx.log.info({ parker: parker.party.aor, parked: far.party.aor }, `${leg.label} parked at ${parked.orbit} by REFER`);
 
-  if (parker.registration.active && deps.announceToParker) await announceToParker(deps, parker, parked.orbit, ctx.log);
+  // An attended parker already heard the orbit on its consultation call to the park extension.
+  if (parker.registration.active && deps.announceToParker && !completedReservation) await announceToParker(deps, parker, parked.orbit, ctx.log);
   await finalNotify.release();
   parker.dialog.removeListener('destroy', parkerGone);
   await parker.registration.release();
