@@ -41,8 +41,8 @@ describe('Pacer', () => {
     jest.advanceTimersByTime(ms);
   }
 
-  it('ticks every 20 ms for every stream, in order, with consecutive tick numbers', () => {
-    const pacer = new Pacer({ log, now: clock });
+  it('with one slot ticks every 20 ms for every stream, in order, with consecutive tick numbers', () => {
+    const pacer = new Pacer({ log, now: clock, slots: 1 });
     const order: string[] = [];
     const a = new Recorder(clock);
     const b = new Recorder(clock);
@@ -51,8 +51,35 @@ describe('Pacer', () => {
     run(1000);
     expect(a.ticks).toHaveLength(50);
     expect(b.ticks).toEqual(a.ticks);
+    expect(b.times).toEqual(a.times);
     expect(a.ticks.every((t, i) => i === 0 || t === a.ticks[i - 1]! + 1)).toBe(true);
     expect(order.slice(0, 4)).toEqual(['a', 'b', 'a', 'b']);
+    pacer.stop();
+  });
+
+  it('spreads streams evenly over 1 ms slots, each at a fixed offset every 20 ms, starting at the tick add() returns', () => {
+    const pacer = new Pacer({ log, now: clock });
+    const streams = Array.from({ length: 45 }, () => new Recorder(clock));
+    const firstTicks = streams.map((stream) => pacer.add(stream));
+    const burstSizes = new Map<number, number>();
+    const counting = new Recorder(clock);
+    run(1000);
+    for (const [i, stream] of streams.entries()) {
+      expect(stream.ticks[0]).toBe(firstTicks[i]);
+      expect(stream.ticks.length).toBeGreaterThanOrEqual(49);
+      expect(stream.ticks.every((t, k) => k === 0 || t === stream.ticks[k - 1]! + 1)).toBe(true);
+      expect(stream.times.every((t, k) => k === 0 || t - stream.times[k - 1]! === 20)).toBe(true);
+      for (const time of stream.times) burstSizes.set(time, (burstSizes.get(time) ?? 0) + 1);
+    }
+    // 45 streams over 20 slots: no wake-up sends more than 3, and every millisecond is used.
+    expect(Math.max(...burstSizes.values())).toBeLessThanOrEqual(3);
+    expect(new Set(streams.map((stream) => stream.times[0]! % 20)).size).toBe(20);
+    // A stream added later takes the least used slot.
+    pacer.remove(streams[7]!);
+    const offsetOf7 = streams[7]!.times[0]! % 20;
+    pacer.add(counting);
+    run(100);
+    expect(counting.times[0]! % 20).toBe(offsetOf7);
     pacer.stop();
   });
 
@@ -69,7 +96,7 @@ describe('Pacer', () => {
   });
 
   it('catches up a short stall in a burst and skips a long one', () => {
-    const pacer = new Pacer({ log, now: clock, maxCatchUpTicks: 5 });
+    const pacer = new Pacer({ log, now: clock, maxCatchUpTicks: 5, slots: 1 });
     const stream = new Recorder(clock);
     pacer.add(stream);
     run(40);
@@ -82,6 +109,22 @@ describe('Pacer', () => {
     run(1);
     expect(stream.ticks.at(-1)! - beforeLong).toBeGreaterThanOrEqual(50);
     expect(stream.ticks.length - beforeShort).toBe(4);
+    pacer.stop();
+  });
+
+  it('after a long stall skips whole ticks: every slot sends each tick at most once', () => {
+    const pacer = new Pacer({ log, now: clock, maxCatchUpTicks: 5 });
+    const streams = Array.from({ length: 20 }, () => new Recorder(clock));
+    for (const stream of streams) pacer.add(stream);
+    run(100);
+    stall(1000);
+    run(40);
+    for (const stream of streams) {
+      expect(new Set(stream.ticks).size).toBe(stream.ticks.length);
+      expect(stream.ticks.every((t, k) => k === 0 || t > stream.ticks[k - 1]!)).toBe(true);
+      // Nothing of the 50 stalled ticks beyond the last one or two went out.
+      expect(stream.ticks.length).toBeLessThanOrEqual(5 + 1 + 2 + 1);
+    }
     pacer.stop();
   });
 

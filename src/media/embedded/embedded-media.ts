@@ -20,7 +20,7 @@ export interface EmbeddedMediaOptions {
   /** Codecs we accept and offer, in our offer's order (default PCMU, PCMA, G722). */
   readonly codecs?: readonly CodecName[];
   readonly log: Logger;
-  /** See PacerOptions.spinMs: trade a little CPU for tighter packet timing (default 1 ms). */
+  /** See PacerOptions.spinMs: trade CPU for tighter packet timing (default 0: off). */
   readonly pacerSpinMs?: number;
 }
 

@@ -108,8 +108,7 @@ export class EmbeddedHoldSession implements HoldSession, PacedStream {
       this.pendingOneShot = undefined;
       this.beginOneShot(pending.build(sounds), pending.done);
     }
-    this.startTick = this.deps.pacer.nextTick;
-    this.deps.pacer.add(this);
+    this.startTick = this.deps.pacer.add(this);
   }
 
   acceptAnswer(remoteAnswer: string): void {
