@@ -90,6 +90,8 @@ export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, o
     throw ctx.canceled ? new CallCanceledError() : err;
   }
 
+  // From here to bridgeLegs nothing may await: a retriever that hangs up right after its ACK
+  // sends a BYE that srf emits as 'destroy' on its dialog, and only the bridge listens for it.
   const retrieverRegistration = leg.ctx.teardown.add('dialog', 'retriever dialog', () => hangUp(retriever));
   try {
     ticket.complete();
@@ -100,13 +102,13 @@ export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, o
     await retrieverRegistration.release();
     return;
   }
-  leg.ctx.log.info({ retriever: call.caller.aor, retrieverCallId: ctx.callId }, `retrieved by ${call.caller.aor}`);
-  if (!anchoring) await leg.releaseHold();
   bridgeLegs(
     leg.ctx,
     { name: 'parked party', dialog: leg.dialog, registration: leg.dialogRegistration },
     { name: 'retriever', dialog: retriever, registration: retrieverRegistration },
     { relayOffers: !anchoring },
   );
+  leg.ctx.log.info({ retriever: call.caller.aor, retrieverCallId: ctx.callId }, `retrieved by ${call.caller.aor}`);
   showParkedParty(rt, leg, retriever, req.get('Allow'));
+  if (!anchoring) await leg.releaseHold();
 }
