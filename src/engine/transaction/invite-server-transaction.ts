@@ -1,6 +1,7 @@
 import type { SipRequest, SipResponse } from '../message/sip-message';
 import { responseFromRequest } from '../transport/response-from-request';
 import type { Endpoint, Source } from '../transport/types';
+import { RetainedMessage } from './retained-message';
 import { ServerTransactionBase } from './server-transaction';
 import { callUser, type TransactionContext } from './transaction-context';
 import { checkTransition, TransactionState, TransactionStateError, type TransitionTable } from './transaction-state';
@@ -28,7 +29,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
   private readonly timers: TransactionTimers<InviteServerTimer>;
   private timerGInterval = 0;
   private lastProvisional: SipResponse | undefined;
-  private finalResponse: SipResponse | undefined;
+  private finalResponse: RetainedMessage | undefined;
 
   constructor(
     branch: string,
@@ -46,7 +47,9 @@ export class InviteServerTransaction extends ServerTransactionBase {
     if (options.autoTrying === true) {
       this.timers.start('Trying', AUTO_TRYING_DELAY_MS, () => {
         if (this.currentState !== Proceeding || this.lastProvisional !== undefined) return;
-        this.lastProvisional = responseFromRequest(this.request, 100, 'Trying');
+        const request = this.request;
+        if (request === undefined) return;
+        this.lastProvisional = responseFromRequest(request, 100, 'Trying');
         this.retransmit(this.lastProvisional);
       });
     }
@@ -67,7 +70,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
     } else {
       // RFC 3261 §17.2.1: a 300-699 response from the TU moves Proceeding to Completed.
       if (this.currentState !== Proceeding) throw this.stateError(response);
-      this.finalResponse = response;
+      this.finalResponse = RetainedMessage.of(response);
       this.transition(Completed);
     }
     await this.sendFromTu(response);
@@ -85,7 +88,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
         // RFC 3261 §17.2.1: a retransmitted INVITE in Proceeding gets the most recent provisional
         // response. The core answered the first copy with a stateless 100, so we repeat that when the
         // TU has not sent a provisional yet.
-        this.lastProvisional ??= responseFromRequest(this.request, 100, 'Trying');
+        this.lastProvisional ??= responseFromRequest(this.request ?? request, 100, 'Trying');
         this.retransmit(this.lastProvisional);
         return false;
       }
@@ -106,6 +109,8 @@ export class InviteServerTransaction extends ServerTransactionBase {
     switch (to) {
       case Completed:
         this.timers.clear('Trying');
+        this.releaseRequest();
+        this.lastProvisional = undefined;
         // RFC 3261 §17.2.1: timer G (unreliable transports only) retransmits the final; timer H bounds
         // the wait for the ACK on every transport.
         if (this.values.retransmit !== undefined) {
@@ -124,6 +129,8 @@ export class InviteServerTransaction extends ServerTransactionBase {
         break;
       case Accepted:
         this.timers.clear('Trying');
+        this.releaseRequest();
+        this.lastProvisional = undefined;
         // RFC 6026 §7.1: timer L = 64*T1 keeps the transaction to absorb INVITE retransmissions.
         this.timers.start('L', this.values.L, () => {
           if (this.currentState === Accepted) this.transition(Terminated);

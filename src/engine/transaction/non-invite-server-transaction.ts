@@ -1,5 +1,6 @@
 import type { SipRequest, SipResponse } from '../message/sip-message';
 import type { Endpoint, Source } from '../transport/types';
+import { RetainedMessage } from './retained-message';
 import { ServerTransactionBase } from './server-transaction';
 import type { TransactionContext } from './transaction-context';
 import { checkTransition, TransactionState, TransactionStateError, type TransitionTable } from './transaction-state';
@@ -21,7 +22,8 @@ type NonInviteServerTimer = 'J';
 export class NonInviteServerTransaction extends ServerTransactionBase {
   private readonly values: TransactionTimerValues;
   private readonly timers: TransactionTimers<NonInviteServerTimer>;
-  private lastResponse: SipResponse | undefined;
+  /** A provisional as given; a final only as bytes (see RetainedMessage). */
+  private lastResponse: SipResponse | RetainedMessage | undefined;
 
   constructor(
     branch: string,
@@ -44,10 +46,11 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
     }
     // RFC 3261 §17.2.2: a provisional from the TU moves Trying to Proceeding; a final (200-699)
     // moves Trying or Proceeding to Completed.
-    this.lastResponse = response;
     if (response.status < 200) {
+      this.lastResponse = response;
       if (this.currentState === Trying) this.transition(Proceeding);
     } else {
+      this.lastResponse = RetainedMessage.of(response);
       this.transition(Completed);
     }
     await this.sendFromTu(response);
@@ -68,6 +71,7 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
     this.currentState = to;
     switch (to) {
       case Completed:
+        this.releaseRequest();
         // RFC 3261 §17.2.2: timer J, 64*T1 for unreliable transports, zero for reliable ones.
         this.timers.start('J', this.values.J, () => {
           if (this.currentState === Completed) this.transition(Terminated);

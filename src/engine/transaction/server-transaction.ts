@@ -1,5 +1,6 @@
-import type { SipRequest, SipResponse } from '../message/sip-message';
+import { SipResponse, type SipRequest } from '../message/sip-message';
 import { TransportError, type Endpoint, type Source } from '../transport/types';
+import type { RetainedMessage } from './retained-message';
 import { callUser, type TransactionContext } from './transaction-context';
 import { TransactionState } from './transaction-state';
 import type { ServerTransaction, ServerTransactionOptions } from './types';
@@ -8,6 +9,7 @@ import type { ServerTransaction, ServerTransactionOptions } from './types';
 export abstract class ServerTransactionBase implements ServerTransaction {
   protected currentState: TransactionState;
   protected readonly reliable: boolean;
+  private retainedRequest: SipRequest | undefined;
 
   /**
    * @param destination where responses go (§18.2.2), computed by the layer from the top Via and
@@ -15,7 +17,7 @@ export abstract class ServerTransactionBase implements ServerTransaction {
    */
   constructor(
     readonly branch: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly source: Source,
     readonly destination: Endpoint,
     protected readonly context: TransactionContext,
@@ -24,6 +26,12 @@ export abstract class ServerTransactionBase implements ServerTransaction {
   ) {
     this.currentState = initial;
     this.reliable = destination.protocol === 'tcp';
+    this.retainedRequest = request;
+  }
+
+  /** The request, until the transaction no longer needs it (see `releaseRequest`). */
+  get request(): SipRequest | undefined {
+    return this.retainedRequest;
   }
 
   get state(): TransactionState {
@@ -44,6 +52,14 @@ export abstract class ServerTransactionBase implements ServerTransaction {
 
   protected abstract transition(to: TransactionState): void;
 
+  /**
+   * Once the final response is sent, retransmissions are answered from the kept response bytes:
+   * the parsed request is dropped so that completed transactions (kept 32 s on UDP) stay small.
+   */
+  protected releaseRequest(): void {
+    this.retainedRequest = undefined;
+  }
+
   /** Send a response the TU gave us; the promise rejects with TransportError and the transaction terminates. */
   protected async sendFromTu(response: SipResponse): Promise<void> {
     try {
@@ -55,8 +71,12 @@ export abstract class ServerTransactionBase implements ServerTransaction {
   }
 
   /** Send a retransmission nobody awaits; a failure is reported through `options.onTransportError`. */
-  protected retransmit(response: SipResponse): void {
-    this.context.sender.send(response, this.destination).catch((error: unknown) => this.onTransportFailure(error, true));
+  protected retransmit(response: SipResponse | RetainedMessage): void {
+    const sending =
+      response instanceof SipResponse
+        ? this.context.sender.send(response, this.destination)
+        : this.context.sender.sendRaw(response.bytes(), this.destination);
+    sending.catch((error: unknown) => this.onTransportFailure(error, true));
   }
 
   /**

@@ -6,6 +6,7 @@ import type { TimerSettings } from './types';
 /** The part of the transport a transaction uses. */
 export interface TransactionSender {
   send(message: AnySipMessage, destination: Endpoint): Promise<SentMessage>;
+  sendRaw(data: Buffer, destination: Endpoint): Promise<SentMessage>;
 }
 
 /** What every state machine gets from the transaction layer. */

@@ -32,7 +32,8 @@ export interface ClientTransaction {
 
 export interface ServerTransaction {
   readonly branch: string;
-  readonly request: SipRequest;
+  /** Until the final response is sent; then dropped (completed transactions live 32 s on UDP). */
+  readonly request: SipRequest | undefined;
   readonly source: Source;
   readonly state: string;
   /** Send a response, driving the §17.2 state machine (retransmissions of finals on UDP, etc.). */

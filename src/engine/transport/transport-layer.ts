@@ -160,6 +160,11 @@ export class SipTransportLayer implements TransportLayer {
     } catch (error) {
       throw new TransportError(`cannot serialize message: ${error instanceof Error ? error.message : String(error)}`);
     }
+    return this.sendRaw(data, destination);
+  }
+
+  async sendRaw(data: Buffer, destination: Endpoint): Promise<SentMessage> {
+    if (this.closing) throw new TransportError('transport closed');
     if (destination.protocol === 'udp') return this.sendUdp(data, destination);
     const connection = await this.connectionTo(destination);
     await connection.write(data);

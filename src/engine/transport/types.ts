@@ -54,6 +54,8 @@ export interface TransportLayer {
    * one. Resolves once written; rejects with TransportError.
    */
   send(message: AnySipMessage, destination: Endpoint): Promise<SentMessage>;
+  /** Send a message already serialized (a retransmission kept as bytes); same rules as `send`. */
+  sendRaw(data: Buffer, destination: Endpoint): Promise<SentMessage>;
   /** Local address the engine uses towards a destination (for Via and Contact). */
   localFor(destination: Endpoint): Endpoint;
   onMessage(handler: (received: ReceivedMessage) => void): void;

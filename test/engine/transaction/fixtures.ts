@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { parseMessage } from '../../../src/engine/message/parser';
 import { SipRequest, SipResponse, type AnySipMessage } from '../../../src/engine/message/sip-message';
 import type { TransactionContext } from '../../../src/engine/transaction/transaction-context';
 import type { ClientTransactionUser, TimerSettings } from '../../../src/engine/transaction/types';
@@ -23,6 +24,11 @@ export class FakeSender {
       return Promise.reject(new TransportError('connection refused'));
     }
     return Promise.resolve({ local: { ...destination, port: 5060 }, destination, bytes: 100 });
+  }
+
+  /** Kept bytes (a retransmission) are recorded parsed, like everything else. */
+  sendRaw(data: Buffer, destination: Endpoint): Promise<SentMessage> {
+    return this.send(parseMessage(data), destination);
   }
 
   requests(method: string): SipRequest[] {

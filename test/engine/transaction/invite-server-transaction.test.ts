@@ -81,6 +81,7 @@ describe('InviteServerTransaction', () => {
   it('Completed: retransmitted INVITE gets the final again; ACK -> Confirmed, absorbs ACKs, timer I = T4', async () => {
     const { sender, txn, invite, context } = setup();
     await txn.respond(makeResponse(invite, 404));
+    expect(txn.request).toBeUndefined(); // the final is kept as bytes, the INVITE dropped
     txn.receiveRequest(invite);
     expect(sender.responses(404)).toHaveLength(2);
     expect(txn.receiveRequest(ackFor(invite))).toBe(false);
@@ -98,8 +99,10 @@ describe('InviteServerTransaction', () => {
   it('2xx: Accepted (RFC 6026), INVITE retransmissions absorbed, ACK passed to the TU, TU re-sends 2xx, timer L', async () => {
     const { sender, txn, invite, context } = setup();
     await txn.respond(makeResponse(invite, 180));
+    expect(txn.request).toBe(invite);
     await txn.respond(makeResponse(invite, 200));
     expect(txn.state).toBe(TransactionState.Accepted);
+    expect(txn.request).toBeUndefined();
     expect(txn.receiveRequest(invite)).toBe(false);
     expect(sender.sent).toHaveLength(2);
     await txn.respond(makeResponse(invite, 200));

@@ -1,3 +1,4 @@
+import { serializeMessage } from '../../../src/engine/message/serializer';
 import { NonInviteServerTransaction } from '../../../src/engine/transaction/non-invite-server-transaction';
 import { TransactionState, TransactionStateError } from '../../../src/engine/transaction/transaction-state';
 import { BRANCH, FakeSender, makeContext, makeRequest, makeResponse, SOURCE, TCP_PEER, UDP_PEER } from './fixtures';
@@ -29,6 +30,20 @@ describe('NonInviteServerTransaction', () => {
     await txn.respond(makeResponse(request, 180));
     txn.receiveRequest(request);
     expect(sender.sent.map((m) => (m.kind === 'response' ? m.status : 0))).toEqual([100, 180, 180]);
+    txn.dispose();
+  });
+
+  it('Completed keeps the final as bytes only: the request is dropped, a retransmission gets the same response', async () => {
+    const { sender, txn, request } = setup();
+    const final = makeResponse(request, 486);
+    final.body = Buffer.from([0xc3, 0x28, 0xff, 0x00]); // not UTF-8: must come back byte for byte
+    final.append('Content-Type', 'application/octet-stream');
+    await txn.respond(final);
+    expect(txn.request).toBeUndefined();
+    txn.receiveRequest(request);
+    const [first, again] = sender.responses(486);
+    expect(again).not.toBe(first);
+    expect(serializeMessage(again!)).toEqual(serializeMessage(first!));
     txn.dispose();
   });
 

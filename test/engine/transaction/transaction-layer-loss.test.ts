@@ -38,6 +38,13 @@ class LossyTransport implements TransportLayer {
     }
     return this.inner.send(message, destination);
   }
+  sendRaw(data: Buffer, destination: Endpoint): Promise<SentMessage> {
+    if (this.random() < this.loss) {
+      this.dropped += 1;
+      return Promise.resolve({ local: this.inner.localFor(destination), destination, bytes: 0 });
+    }
+    return this.inner.sendRaw(data, destination);
+  }
   localFor(destination: Endpoint): Endpoint {
     return this.inner.localFor(destination);
   }

@@ -1,3 +1,4 @@
+import { parseMessage } from '../../../src/engine/message/parser';
 import type { AnySipMessage, SipRequest, SipResponse } from '../../../src/engine/message/sip-message';
 import { TransactionRequestError } from '../../../src/engine/transaction/errors';
 import { TransactionLayer } from '../../../src/engine/transaction/transaction-layer';
@@ -15,6 +16,9 @@ class FakeTransport implements TransportLayer {
   send(message: AnySipMessage, destination: Endpoint): Promise<SentMessage> {
     this.sent.push({ message, destination });
     return Promise.resolve({ local: { protocol: 'udp', address: '127.0.0.1', port: 5060 }, destination, bytes: 1 });
+  }
+  sendRaw(data: Buffer, destination: Endpoint): Promise<SentMessage> {
+    return this.send(parseMessage(data), destination);
   }
   localFor(destination: Endpoint): Endpoint {
     return destination;
