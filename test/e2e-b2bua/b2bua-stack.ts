@@ -31,6 +31,8 @@ export interface B2buaStackOptions {
   readonly connectedLine?: boolean;
   /** Hand legs parked by REFER to the park app (ring back, admin API). Default true. */
   readonly adoptParkedLegs?: boolean;
+  /** The upstream's port when it is already listening (a softphone standing in for the PBX); default a free port. */
+  readonly pbxPort?: number;
 }
 
 export interface EndedPark {
@@ -78,7 +80,7 @@ async function startStack(options: B2buaStackOptions, withB2bua: boolean): Promi
   park.on('ended', ({ call, reason }) => void ended.push({ orbit: call.orbit, reason, at: Date.now() }));
   const rtpStart = await freePortRange(40, 'udp');
   const media = createEmbeddedMedia({ address: '127.0.0.1', portRange: { min: rtpStart, max: rtpStart + 39 }, log });
-  const pbxPort = await freePort('udp');
+  const pbxPort = options.pbxPort ?? (await freePort('udp'));
   const sip = { trustedPeers: [], connectedLine: options.connectedLine ?? true };
   const parkConfig = { extension: '700', notifyByMessage: false, courtesyTone: options.courtesyTone ?? false };
   const blf = installBlf({ srf, park, config: { sip, park: parkConfig }, log });

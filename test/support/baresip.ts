@@ -26,6 +26,11 @@ export interface BaresipOptions {
   timeoutSeconds?: number;
   /** Auto-answer incoming calls (default true). */
   autoAnswer?: boolean;
+  /**
+   * Outbound proxy (`host:port`): every request of the account, in and out of dialogs, goes there
+   * first (account parameter `outbound`), as a desk phone configured with only a proxy does.
+   */
+  outboundProxy?: string;
 }
 
 /** An event baresip pushed over the control socket (`{"event":true,"type":…}`). */
@@ -150,7 +155,8 @@ export class Baresip {
     fs.writeFileSync(path.join(configDir, 'config'), configText(options, sipPort, rtpFirst, controlPort));
     const name = options.displayName === undefined ? '' : `"${options.displayName}" `;
     const answer = options.autoAnswer === false ? 'manual' : 'auto';
-    fs.writeFileSync(path.join(configDir, 'accounts'), `${name}<sip:${options.user}@${HOST}:${sipPort}>;regint=0;answermode=${answer}\n`);
+    const outbound = options.outboundProxy === undefined ? '' : `;outbound="sip:${options.outboundProxy}"`;
+    fs.writeFileSync(path.join(configDir, 'accounts'), `${name}<sip:${options.user}@${HOST}:${sipPort}>;regint=0;answermode=${answer}${outbound}\n`);
     fs.writeFileSync(path.join(configDir, 'contacts'), '');
     const child = spawnBounded('baresip', ['-f', configDir, '-s'], { timeoutSeconds: options.timeoutSeconds ?? 60 });
     let exited = false;
