@@ -2,10 +2,12 @@
  * The call-park SIP application (service mode, DESIGN §4): a drachtio-srf app that reaches SIP
  * only through `srf`, so it runs the same against the embedded engine or a real drachtio-server.
  */
+import { EventEmitter } from 'node:events';
 import type pino from 'pino';
 import type Srf from 'drachtio-srf';
 import type { MediaBackend } from '../media/types';
 import type { EndReason, ParkService, RetrievalGuard } from '../park';
+import { AdmissionControl, DEFAULT_ADMISSION_LIMITS, eventLoopDelayProbe, OverloadedError, type AdmissionLimits, type EventLoopDelayProbe } from './admission';
 import { AttendedParks, SelfParkedCallers } from './attended-registry';
 import { CallCanceledError, type CallContext } from './call-context';
 import { AppStoppingError, NotParkTargetError } from './errors';
@@ -20,7 +22,7 @@ import { prepareInvite, type InboundInvite } from './invite-middleware';
 import { ParkedLegs, type ParkedLeg } from './parked-leg';
 import { LiveContexts, type ParkAppConfig, type ParkRuntime } from './runtime';
 import { retrieveToPhone } from './retrieve-to';
-import { refuse } from './sip-errors';
+import { refuse, refusalFor } from './sip-errors';
 import { ResourceTally, type ResourceCounts } from './teardown';
 
 export interface ParkAppDeps {
@@ -39,6 +41,14 @@ export interface ParkAppDeps {
   unreferredParkDelayMs?: number;
   /** Rate limit on failed retrievals (security.retrievalLimit); without it, probing is not limited. */
   retrievalGuard?: RetrievalGuard;
+  /**
+   * Load shedding: beyond these a new INVITE gets 503 with Retry-After. Defaults
+   * DEFAULT_ADMISSION_LIMITS (100 calls in setup, 250 ms event-loop delay p99, Retry-After 2 s);
+   * Infinity turns a limit off.
+   */
+  admissionLimits?: Partial<AdmissionLimits>;
+  /** What measures the event loop's delay; default perf_hooks' monitorEventLoopDelay (tests inject one). */
+  eventLoopDelay?: EventLoopDelayProbe;
 }
 
 export interface ParkAppCounts extends ResourceCounts {
@@ -94,6 +104,12 @@ async function dispatch(rt: ParkRuntime, call: InboundInvite): Promise<void> {
   }
 }
 
+/** drachtio-srf's response emits 'end' once a final response went out (not in its typings). */
+function onFinalResponse(res: Srf.SrfResponse, listener: () => void): void {
+  const emitter: unknown = res;
+  if (emitter instanceof EventEmitter) emitter.once('end', listener);
+}
+
 export function createParkApp(deps: ParkAppDeps): ParkApp {
   const log = deps.log.child({ part: 'sip' });
   const tally = new ResourceTally();
@@ -117,7 +133,29 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
     newContext: (callId: string, parent?: pino.Logger): CallContext => contexts.create(callId, parent ?? log, tally),
   };
 
+  const admission = new AdmissionControl(
+    { ...DEFAULT_ADMISSION_LIMITS, ...deps.admissionLimits },
+    deps.eventLoopDelay ?? eventLoopDelayProbe(),
+    log,
+  );
+
+  /** 503 before any per-call work (no context, no log line): shedding must stay cheap. */
+  const shed = (res: Srf.SrfResponse, err: OverloadedError): void => {
+    const answer = refusalFor(err);
+    if (answer) res.send(answer.status, answer.reason, { headers: answer.headers });
+  };
+
   const onInvite = async (req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> => {
+    let slot;
+    try {
+      slot = stopping ? undefined : admission.admit();
+    } catch (err) {
+      if (!(err instanceof OverloadedError)) throw err;
+      shed(res, err);
+      return;
+    }
+    // The call is set up once its INVITE got a final response (or its flow gave up).
+    if (slot) onFinalResponse(res, slot.release);
     const ctx = rt.newContext(req.get('Call-ID') ?? 'unknown');
     try {
       if (stopping) throw new AppStoppingError();
@@ -125,6 +163,8 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
     } catch (err) {
       refuse(res, ctx.canceled ? new CallCanceledError() : err, ctx.log);
       await ctx.teardown.run();
+    } finally {
+      slot?.release();
     }
   };
   deps.srf.invite((req, res) => {
@@ -158,6 +198,7 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
   return {
     async stop(): Promise<void> {
       stopping = true;
+      admission.stop();
       for (const off of unsubscribe.splice(0)) off();
       await contexts.releaseAll();
     },

@@ -18,6 +18,7 @@ import {
   RetrievalBlockedError,
 } from '../park';
 import { InvalidSdpError, MediaUnavailableError, NoCommonCodecError } from '../media/types';
+import { OverloadedError } from './admission';
 import { CallCanceledError } from './call-context';
 import { AppStoppingError, NotParkTargetError, OfferRequiredError, ParkedPartyRefusedError, ReplacedDialogNotFoundError } from './errors';
 import { MalformedHeaderError } from './name-addr';
@@ -47,6 +48,9 @@ export function refusalFor(err: unknown): SipRefusal | undefined {
   }
   if (err instanceof OrbitOccupiedError) return refusal(486, err.reasonText);
   if (err instanceof LotFullError) {
+    return refusal(503, err.reasonText, 'warn', { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) });
+  }
+  if (err instanceof OverloadedError) {
     return refusal(503, err.reasonText, 'warn', { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) });
   }
   if (err instanceof ParkDrainingError) return refusal(503, err.reasonText);
