@@ -30,7 +30,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
   constructor(branch: string, request: SipRequest, destination: Endpoint, tu: ClientTransactionUser, context: TransactionContext) {
     super(branch, request, destination, tu, context, Calling);
     this.values = transactionTimerValues(context.timers, this.reliable);
-    this.timers = new TransactionTimers(context.log);
+    this.timers = new TransactionTimers(context);
   }
 
   start(): void {
@@ -84,7 +84,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
 
   protected transition(to: TransactionState): void {
     checkTransition('InviteClientTransaction', EDGES, this.currentState, to);
-    this.context.log.debug({ from: this.currentState, to }, 'invite client transaction state');
+    this.context.trace({ from: this.currentState, to }, 'invite client transaction state');
     this.currentState = to;
     switch (to) {
       case Proceeding:
@@ -132,7 +132,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
 
   private transitionOnTimer(timer: InviteClientTimer, expected: TransactionState): void {
     if (this.currentState !== expected) return;
-    this.context.log.debug({ timer }, 'timer fired');
+    this.context.trace({ timer }, 'timer fired');
     this.transition(Terminated);
   }
 

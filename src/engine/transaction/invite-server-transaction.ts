@@ -41,7 +41,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
   ) {
     super(branch, request, source, destination, context, options, Proceeding);
     this.values = transactionTimerValues(context.timers, this.reliable);
-    this.timers = new TransactionTimers(context.log);
+    this.timers = new TransactionTimers(context);
     // RFC 3261 §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless it knows
     // that the TU will generate a provisional or final response within 200 ms".
     if (options.autoTrying === true) {
@@ -104,7 +104,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
 
   protected transition(to: TransactionState): void {
     checkTransition('InviteServerTransaction', EDGES, this.currentState, to);
-    this.context.log.debug({ from: this.currentState, to }, 'invite server transaction state');
+    this.context.trace({ from: this.currentState, to }, 'invite server transaction state');
     this.currentState = to;
     switch (to) {
       case Completed:

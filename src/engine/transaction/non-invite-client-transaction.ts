@@ -26,7 +26,7 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
   constructor(branch: string, request: SipRequest, destination: Endpoint, tu: ClientTransactionUser, context: TransactionContext) {
     super(branch, request, destination, tu, context, Trying);
     this.values = transactionTimerValues(context.timers, this.reliable);
-    this.timers = new TransactionTimers(context.log);
+    this.timers = new TransactionTimers(context);
   }
 
   start(): void {
@@ -57,7 +57,7 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
 
   protected transition(to: TransactionState): void {
     checkTransition('NonInviteClientTransaction', EDGES, this.currentState, to);
-    this.context.log.debug({ from: this.currentState, to }, 'non-invite client transaction state');
+    this.context.trace({ from: this.currentState, to }, 'non-invite client transaction state');
     this.currentState = to;
     switch (to) {
       case Completed:

@@ -35,7 +35,7 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
   ) {
     super(branch, request, source, destination, context, options, Trying);
     this.values = transactionTimerValues(context.timers, this.reliable);
-    this.timers = new TransactionTimers(context.log);
+    this.timers = new TransactionTimers(context);
   }
 
   async respond(response: SipResponse): Promise<void> {
@@ -67,7 +67,7 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
 
   protected transition(to: TransactionState): void {
     checkTransition('NonInviteServerTransaction', EDGES, this.currentState, to);
-    this.context.log.debug({ from: this.currentState, to }, 'non-invite server transaction state');
+    this.context.trace({ from: this.currentState, to }, 'non-invite server transaction state');
     this.currentState = to;
     switch (to) {
       case Completed:

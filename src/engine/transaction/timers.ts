@@ -50,7 +50,8 @@ export function transactionTimerValues(settings: TimerSettings, reliable: boolea
 export class TransactionTimers<Name extends string> {
   private readonly handles = new Map<Name, NodeJS.Timeout>();
 
-  constructor(private readonly log: pino.Logger) {}
+  /** `owner.log` is read only when a callback fails (a transaction's logger is created lazily). */
+  constructor(private readonly owner: { readonly log: pino.Logger }) {}
 
   start(name: Name, ms: number, fire: () => void): void {
     this.clear(name);
@@ -59,7 +60,7 @@ export class TransactionTimers<Name extends string> {
       try {
         fire();
       } catch (error) {
-        this.log.error({ err: error, timer: name }, 'transaction timer callback failed');
+        this.owner.log.error({ err: error, timer: name }, 'transaction timer callback failed');
       }
     }, ms);
     handle.unref();

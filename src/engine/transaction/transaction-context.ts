@@ -13,8 +13,10 @@ export interface TransactionSender {
 export interface TransactionContext {
   sender: TransactionSender;
   timers: TimerSettings;
-  /** Child logger already bound to `{branch, method}`. */
-  log: pino.Logger;
+  /** Logger bound to `{branch, method}`; the transaction layer creates it on first use. */
+  readonly log: pino.Logger;
+  /** A debug line (state changes): costs nothing, and creates no logger, unless debug is on. */
+  trace(fields: Record<string, unknown>, message: string): void;
   /** Called exactly once, when the machine enters Terminated, so that the layer forgets it. */
   onTerminated(): void;
 }

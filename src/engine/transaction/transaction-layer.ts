@@ -117,12 +117,7 @@ export class TransactionLayer {
   }
 
   private context(branch: string, method: string, onTerminated: () => void): TransactionContext {
-    return {
-      sender: this.transport,
-      timers: this.timers,
-      log: this.log.child({ branch, method }),
-      onTerminated,
-    };
+    return new LayerTransactionContext(this.transport, this.timers, this.log, branch, method, onTerminated);
   }
 
   private onMessage(received: ReceivedMessage): void {
@@ -157,5 +152,31 @@ export class TransactionLayer {
       return;
     }
     callUser(this.log, 'onStrayResponse', () => this.user.onStrayResponse(response, source));
+  }
+}
+
+/**
+ * A pino child logger costs about 1 KB and completed transactions are kept 32 s on UDP (tens of
+ * thousands at high rates), while most of them never log: the child is made on first use.
+ */
+class LayerTransactionContext implements TransactionContext {
+  private child: pino.Logger | undefined;
+
+  constructor(
+    readonly sender: TransportLayer,
+    readonly timers: TimerSettings,
+    private readonly parent: pino.Logger,
+    private readonly branch: string,
+    private readonly method: string,
+    readonly onTerminated: () => void,
+  ) {}
+
+  get log(): pino.Logger {
+    this.child ??= this.parent.child({ branch: this.branch, method: this.method });
+    return this.child;
+  }
+
+  trace(fields: Record<string, unknown>, message: string): void {
+    if (this.parent.isLevelEnabled('debug')) this.parent.debug({ branch: this.branch, method: this.method, ...fields }, message);
   }
 }

@@ -45,6 +45,7 @@ export function makeContext(sender: FakeSender): TransactionContext & { terminat
     sender,
     timers: TIMERS,
     log: silentLog,
+    trace: (): void => undefined,
     terminated: 0,
     onTerminated(): void {
       context.terminated += 1;
