@@ -44,6 +44,16 @@ export class CallContext {
     this.logger = this.logger.child({ policy });
   }
 
+  /** bindOrbit and bindPolicy with one child logger (pino's child() is a cost per call). */
+  bindOrbitAndPolicy(orbit: number, policy: string): void {
+    if (this.orbitBound === orbit) {
+      this.bindPolicy(policy);
+      return;
+    }
+    this.orbitBound = orbit;
+    this.logger = this.logger.child({ orbit, policy });
+  }
+
   markCanceled(): void {
     this.canceledFlag = true;
   }

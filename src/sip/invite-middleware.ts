@@ -66,22 +66,16 @@ function routeFor(rt: ParkRuntime, target: string, referrer: SipIdentity | undef
   return { flow: 'not-ours', target };
 }
 
-function holdSoundFor(rt: ParkRuntime, parker: SipIdentity): HoldSound {
-  return rt.park.policies.resolve(parker.uri)?.holdSound ?? 'music';
-}
-
 /** Run the chain for a new INVITE. Throws typed errors only. */
 export function prepareInvite(rt: ParkRuntime, req: Srf.SrfRequest, res: Srf.SrfResponse, ctx: CallContext): InboundInvite {
   watchCancel(req, ctx);
   const caller = callerIdentity(req, rt.trusted);
   const referrer = referrerIdentity(req);
   const replaces = readReplaces(req);
-  const route = routeFor(rt, dialledTarget(req), referrer, replaces);
-  const parker = referrer ?? caller;
-  const policy = rt.park.policies.resolve(parker.uri);
-  ctx.log.info(
-    { flow: route.flow, caller: caller.aor, referrer: referrer?.aor, policy: policy?.name, target: dialledTarget(req) },
-    `INVITE for ${route.flow}`,
-  );
-  return { req, res, ctx, caller, referrer, route, holdSound: holdSoundFor(rt, parker) };
+  const target = dialledTarget(req);
+  const route = routeFor(rt, target, referrer, replaces);
+  // The policy of whoever parks: what the parked party hears.
+  const policy = rt.park.policies.resolve((referrer ?? caller).uri);
+  ctx.log.info({ flow: route.flow, caller: caller.aor, referrer: referrer?.aor, policy: policy?.name, target }, `INVITE for ${route.flow}`);
+  return { req, res, ctx, caller, referrer, route, holdSound: policy?.holdSound ?? 'music' };
 }

@@ -105,8 +105,7 @@ export async function answerIntoPark(
   ctx.throwIfCanceled();
 
   const parked = commit();
-  ctx.bindOrbit(parked.orbit);
-  ctx.bindPolicy(parked.lot);
+  ctx.bindOrbitAndPolicy(parked.orbit, parked.lot);
   ctx.teardown.add('park', 'parked call', () => void rt.park.hangup(parked.id));
 
   const dialog = await rt.srf.createUAS(req, res, {

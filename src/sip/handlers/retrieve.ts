@@ -47,8 +47,7 @@ export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, o
   const { req, res, ctx } = call;
   if (!hasSdp(req.body)) throw new OfferRequiredError();
   const ticket = beginGuardedRetrieve(rt, call, orbit);
-  ctx.bindOrbit(orbit);
-  ctx.bindPolicy(ticket.call.lot);
+  ctx.bindOrbitAndPolicy(orbit, ticket.call.lot);
   const leg = rt.legs.get(ticket.call.id);
   if (!leg) {
     ticket.fail('parked leg not found');
