@@ -18,6 +18,7 @@ import pino from 'pino';
 import { createEmbeddedMedia } from '../src/media/embedded';
 import { installExitCleanup, spawnChild, stopAllChildren } from './lib/children';
 import { CpuMeter } from './lib/proc-stats';
+import { PARK_TARGETS } from './park-bench';
 import { analyseRtpCapture, startRtpCapture, type RtpSummary } from './lib/rtp-capture';
 import { mean, round } from './lib/stats';
 
@@ -185,6 +186,16 @@ export function formatLevel(level: MediaHoldFigures): string {
     `wire: ${wire.streams} streams, ${wire.lost} lost, mean jitter ${round(wire.meanJitterMs, 3)} ms, max jitter ${round(wire.maxJitterMs, 2)} ms, ` +
     `max delta ${wire.maxDeltaMs} ms${sink}; loadavg ${level.loadAverage}`
   );
+}
+
+/** Rows for bench/run.ts's summary: figure, measured, target, reference. */
+export function summarizeMediaHold(levels: readonly MediaHoldFigures[]): string[][] {
+  return levels.map((level) => [
+    `media-hold: ${level.sessions} sessions, media engine alone`,
+    `${round(level.cpuPercent)}% CPU (waited ${round(level.cpuWaitPercent)}%), ${round(level.wire.meanJitterMs, 2)} ms mean jitter, ${level.wire.lost} lost`,
+    level.sessions === PARK_TARGETS.parked ? `< ${PARK_TARGETS.cpuPercent}% CPU, < ${PARK_TARGETS.meanJitterMs} ms` : '–',
+    `load ${level.loadAverage}`,
+  ]);
 }
 
 function argValue(args: string[], name: string): string | undefined {
