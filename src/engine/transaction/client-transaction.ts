@@ -1,5 +1,6 @@
 import type { SipRequest, SipResponse } from '../message/sip-message';
 import type { Endpoint, Source } from '../transport/types';
+import { RetainedMessage } from './retained-message';
 import { callUser, type TransactionContext } from './transaction-context';
 import { TransactionState } from './transaction-state';
 import type { ClientTransaction, ClientTransactionUser } from './types';
@@ -8,10 +9,11 @@ import type { ClientTransaction, ClientTransactionUser } from './types';
 export abstract class ClientTransactionBase implements ClientTransaction {
   protected currentState: TransactionState;
   protected readonly reliable: boolean;
+  private retainedRequest: SipRequest | undefined;
 
   constructor(
     readonly branch: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly destination: Endpoint,
     protected readonly tu: ClientTransactionUser,
     protected readonly context: TransactionContext,
@@ -19,6 +21,12 @@ export abstract class ClientTransactionBase implements ClientTransaction {
   ) {
     this.currentState = initial;
     this.reliable = destination.protocol === 'tcp';
+    this.retainedRequest = request;
+  }
+
+  /** The request, until a final response has arrived (see `releaseRequest`). */
+  get request(): SipRequest | undefined {
+    return this.retainedRequest;
   }
 
   get state(): TransactionState {
@@ -38,8 +46,20 @@ export abstract class ClientTransactionBase implements ClientTransaction {
 
   protected abstract transition(to: TransactionState): void;
 
-  protected send(message: SipRequest): void {
-    this.context.sender.send(message, this.destination).catch((error: unknown) => this.onTransportFailure(error));
+  /**
+   * After a final response the request is never re-sent: drop it, so that transactions waiting out
+   * timer K, D or M (up to 32 s on UDP) stay small.
+   */
+  protected releaseRequest(): void {
+    this.retainedRequest = undefined;
+  }
+
+  protected send(message: SipRequest | RetainedMessage): void {
+    const sending =
+      message instanceof RetainedMessage
+        ? this.context.sender.sendRaw(message.bytes(), this.destination)
+        : this.context.sender.send(message, this.destination);
+    sending.catch((error: unknown) => this.onTransportFailure(error));
   }
 
   /**

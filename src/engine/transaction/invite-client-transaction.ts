@@ -2,6 +2,7 @@ import { splitCommaList } from '../message';
 import { SipRequest, type SipResponse } from '../message/sip-message';
 import type { Endpoint, Source } from '../transport/types';
 import { ClientTransactionBase } from './client-transaction';
+import { RetainedMessage } from './retained-message';
 import { callUser, type TransactionContext } from './transaction-context';
 import { checkTransition, TransactionState, type TransitionTable } from './transaction-state';
 import { TransactionTimers, transactionTimerValues, type TransactionTimerValues } from './timers';
@@ -25,7 +26,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
   private readonly timers: TransactionTimers<InviteClientTimer>;
   private timerAInterval = 0;
   /** The ACK for a non-2xx final, kept so that retransmitted finals get the very same ACK. */
-  private ack: SipRequest | undefined;
+  private ack: RetainedMessage | undefined;
 
   constructor(branch: string, request: SipRequest, destination: Endpoint, tu: ClientTransactionUser, context: TransactionContext) {
     super(branch, request, destination, tu, context, Calling);
@@ -34,7 +35,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
   }
 
   start(): void {
-    this.send(this.request);
+    if (this.request !== undefined) this.send(this.request);
     // RFC 3261 §17.1.1.2: "If an unreliable transport is being used, the client transaction MUST start
     // timer A with a value of T1 ... For any transport, the client transaction MUST start timer B
     // with a value of 64*T1 seconds."
@@ -61,9 +62,10 @@ export class InviteClientTransaction extends ClientTransactionBase {
         } else {
           // RFC 3261 §17.1.1.2: a 300-699 response moves to Completed; the transaction sends the ACK
           // and passes the response up.
-          this.ack = this.buildAck(response);
+          const invite = this.request;
+          if (invite !== undefined) this.ack = RetainedMessage.of(buildAck(invite, response));
           this.transition(Completed);
-          this.send(this.ack);
+          if (this.ack !== undefined) this.send(this.ack);
           this.deliver(response, source);
         }
         return;
@@ -92,12 +94,14 @@ export class InviteClientTransaction extends ClientTransactionBase {
         this.timers.clear('B');
         break;
       case Completed:
+        this.releaseRequest();
         this.timers.clear('A');
         this.timers.clear('B');
         // RFC 3261 §17.1.1.2: timer D, 32 s for unreliable transports, zero for reliable ones.
         this.timers.start('D', this.values.D, () => this.transitionOnTimer('D', Completed));
         break;
       case Accepted:
+        this.releaseRequest();
         this.timers.clear('A');
         this.timers.clear('B');
         // RFC 6026 §7.2: timer M = 64*T1 keeps the transaction around to catch retransmitted 2xx.
@@ -118,7 +122,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
    */
   private timerA(): void {
     if (this.currentState !== Calling) return;
-    this.send(this.request);
+    if (this.request !== undefined) this.send(this.request);
     this.timerAInterval *= 2;
     this.timers.start('A', this.timerAInterval, () => this.timerA());
   }
@@ -135,26 +139,25 @@ export class InviteClientTransaction extends ClientTransactionBase {
     this.context.trace({ timer }, 'timer fired');
     this.transition(Terminated);
   }
+}
 
-  /**
-   * RFC 3261 §17.1.1.3: the ACK for a non-2xx final has the INVITE's Request-URI, Call-ID, From,
-   * CSeq number (method ACK), its top Via only, the To of the response (with its tag), and the
-   * INVITE's Route headers.
-   */
-  private buildAck(response: SipResponse): SipRequest {
-    const invite = this.request;
-    const ack = new SipRequest('ACK', invite.uri);
-    const topVia = invite.get('via');
-    if (topVia !== undefined) ack.append('Via', splitCommaList(topVia)[0]);
-    for (const route of invite.getAll('route')) ack.append('Route', route);
-    ack.append('Max-Forwards', '70');
-    ack.append('From', invite.get('from') ?? '');
-    ack.append('To', response.get('to') ?? invite.get('to') ?? '');
-    ack.append('Call-ID', invite.callId);
-    ack.append('CSeq', `${cseqNumber(invite.get('cseq'))} ACK`);
-    ack.append('Content-Length', '0');
-    return ack;
-  }
+/**
+ * RFC 3261 §17.1.1.3: the ACK for a non-2xx final has the INVITE's Request-URI, Call-ID, From,
+ * CSeq number (method ACK), its top Via only, the To of the response (with its tag), and the
+ * INVITE's Route headers.
+ */
+function buildAck(invite: SipRequest, response: SipResponse): SipRequest {
+  const ack = new SipRequest('ACK', invite.uri);
+  const topVia = invite.get('via');
+  if (topVia !== undefined) ack.append('Via', splitCommaList(topVia)[0]);
+  for (const route of invite.getAll('route')) ack.append('Route', route);
+  ack.append('Max-Forwards', '70');
+  ack.append('From', invite.get('from') ?? '');
+  ack.append('To', response.get('to') ?? invite.get('to') ?? '');
+  ack.append('Call-ID', invite.callId);
+  ack.append('CSeq', `${cseqNumber(invite.get('cseq'))} ACK`);
+  ack.append('Content-Length', '0');
+  return ack;
 }
 
 function cseqNumber(cseq: string | undefined): string {

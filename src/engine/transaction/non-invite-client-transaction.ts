@@ -30,7 +30,7 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
   }
 
   start(): void {
-    this.send(this.request);
+    if (this.request !== undefined) this.send(this.request);
     // RFC 3261 §17.1.2.2: "the client transaction MUST set timer F to fire in 64*T1 seconds" and, for
     // unreliable transports, "timer E to fire in T1 seconds".
     if (this.values.retransmit !== undefined) {
@@ -61,6 +61,7 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
     this.currentState = to;
     switch (to) {
       case Completed:
+        this.releaseRequest();
         this.timers.clear('E');
         this.timers.clear('F');
         // RFC 3261 §17.1.2.2: timer K, T4 for unreliable transports, zero for reliable ones.
@@ -83,7 +84,7 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
    */
   private timerE(): void {
     if (this.currentState !== Trying && this.currentState !== Proceeding) return;
-    this.send(this.request);
+    if (this.request !== undefined) this.send(this.request);
     this.timerEInterval =
       this.currentState === Trying ? Math.min(2 * this.timerEInterval, this.values.retransmitCap) : this.values.retransmitCap;
     this.timers.start('E', this.timerEInterval, () => this.timerE());

@@ -22,7 +22,8 @@ export interface ClientTransactionUser {
 
 export interface ClientTransaction {
   readonly branch: string;
-  readonly request: SipRequest;
+  /** Until a final response arrives; then dropped (completed transactions live up to 32 s on UDP). */
+  readonly request: SipRequest | undefined;
   readonly destination: Endpoint;
   /** Current state name as in RFC 3261 figures 5/6 (plus RFC 6026 Accepted). */
   readonly state: string;

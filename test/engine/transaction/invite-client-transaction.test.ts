@@ -57,6 +57,7 @@ describe('InviteClientTransaction', () => {
     const busy = makeResponse(invite, 486, 'busytag');
     txn.receiveResponse(busy, SOURCE);
     expect(txn.state).toBe(TransactionState.Completed);
+    expect(txn.request).toBeUndefined(); // only the ACK's bytes are kept for timer D
     expect(tu.responses.map((r) => r.status)).toEqual([180, 486]);
     const [ack] = sender.requests('ACK');
     expect(ack.uri).toBe(invite.uri);
@@ -90,8 +91,10 @@ describe('InviteClientTransaction', () => {
 
   it('2xx: Accepted (RFC 6026), no ACK from the transaction, retransmitted 2xx reach the TU, timer M', () => {
     const { sender, tu, txn, invite, context } = setup();
+    expect(txn.request).toBe(invite);
     txn.receiveResponse(makeResponse(invite, 200), SOURCE);
     expect(txn.state).toBe(TransactionState.Accepted);
+    expect(txn.request).toBeUndefined();
     txn.receiveResponse(makeResponse(invite, 200), SOURCE);
     txn.receiveResponse(makeResponse(invite, 486), SOURCE);
     expect(tu.responses.map((r) => r.status)).toEqual([200, 200]);
