@@ -56,8 +56,9 @@ async function freeUdpPort(): Promise<number> {
 
 async function runSender(sessions: number, sinkPort: number, spinMs: number | undefined): Promise<void> {
   const log = pino({ level: 'warn' });
-  const min = 20000 + 2 * Math.floor(Math.random() * 5000);
-  const media = createEmbeddedMedia({ address: '127.0.0.1', portRange: { min, max: min + sessions * 2 + 99 }, codecs: ['PCMU'], log, pacerSpinMs: spinMs });
+  // Below the tests' random RTP ranges (20000+) and the OS's ephemeral ports (32768+), with spare pairs for ports someone holds.
+  const min = 10000 + 2 * Math.floor(Math.random() * 2000);
+  const media = createEmbeddedMedia({ address: '127.0.0.1', portRange: { min, max: min + sessions * 2 + 999 }, codecs: ['PCMU'], log, pacerSpinMs: spinMs });
   for (let i = 0; i < sessions; i++) await media.hold({ callId: `bench-${i}`, remoteOffer: offer(sinkPort) });
   process.stdout.write(`sender ready: ${media.activeSessions()} sessions\n`);
   process.once('SIGTERM', () => {
