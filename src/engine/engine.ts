@@ -10,6 +10,7 @@ import { TransactionLayer } from './transaction/transaction-layer';
 import { DEFAULT_TIMERS, type TimerSettings, type TransactionLayerUser } from './transaction/types';
 import { createTransportLayer } from './transport/transport-layer';
 import type { ListenSpec } from './transport/types';
+import { IdleHeapRelease } from './idle-heap-release';
 import { formatListenSpec } from './listen-spec';
 
 /** The version announced to apps; srf needs `vX.Y.Z` ≥ v0.8.2 to enable pings (wire protocol §11). */
@@ -87,6 +88,13 @@ export async function startEngine(options: EngineOptions, tuning: EngineTuning =
     throw error;
   }
 
+  const heapRelease = new IdleHeapRelease({
+    liveTransactions: () => {
+      const counts = transactions.counts();
+      return counts.server + counts.client;
+    },
+    log,
+  });
   let closing: Promise<void> | undefined;
   return {
     sip: listening(),
@@ -103,6 +111,7 @@ export async function startEngine(options: EngineOptions, tuning: EngineTuning =
     coreCounts: () => sipCore.counts(),
     close: () => {
       closing ??= (async () => {
+        heapRelease.stop();
         await controlServer.close();
         sipCore.close();
         transactions.close();
