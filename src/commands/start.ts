@@ -140,6 +140,7 @@ A second signal exits at once.`,
         log,
         retrievalGuard: guard,
         unreferredParkDelayMs: config.park.unreferredParkDelaySeconds * 1000,
+        admissionLimits: config.sip.admission,
       });
       adopter.app = parkApp;
       started.push({ name: 'park-app', stop: () => parkApp.stop() });

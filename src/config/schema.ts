@@ -169,6 +169,14 @@ const blf = z
 
 const b2bua = z.object({ announceToParker: z.boolean().default(true) }).strict();
 
+const admission = z
+  .object({
+    maxCallsInSetup: z.number().int().positive().default(100),
+    maxEventLoopDelayMs: z.number().int().positive().default(250),
+    retryAfterSeconds: z.number().int().positive().max(3600).default(2),
+  })
+  .strict();
+
 const shutdown = z.object({ drainSeconds: z.number().int().min(0).default(45) }).strict();
 
 export const DEFAULT_SIP_LISTEN = ['udp/127.0.0.1:5060', 'tcp/127.0.0.1:5060'];
@@ -184,6 +192,7 @@ export const configSchema = z
         outboundProxy: sipUri.optional(),
         externalAddress: z.string().ip({ message: 'expected an IP address' }).optional(),
         connectedLine: z.boolean().default(true),
+        admission: admission.default({}),
       })
       .strict()
       .default({}),
@@ -248,5 +257,6 @@ export const KNOWN_KEYS: readonly string[] = [
   'ringbackTimeout', 'fallback', 'action', 'uri', 'maxTimes', 'holdSound', 'security', 'retrievalLimit', 'maxFailures',
   'maxFailuresPerAddress', 'windowSeconds', 'shutdown', 'drainSeconds', 'anchor', 'listenAddress', 'listenPort',
   'advertisedAddress', 'profile', 'soundsDir', 'connectedLine', 'courtesyTone', 'blf', 'minExpires', 'maxExpires', 'b2bua',
-  'announceToParker', 'unreferredParkDelaySeconds',
+  'announceToParker', 'unreferredParkDelaySeconds', 'admission', 'maxCallsInSetup',
+  'maxEventLoopDelayMs', 'retryAfterSeconds',
 ];

@@ -124,6 +124,12 @@ export interface Config {
     readonly externalAddress?: string;
     /** Update the phones' display (UPDATE or re-INVITE with P-Asserted-Identity) when a call is retrieved or rung back. */
     readonly connectedLine: boolean;
+    /** Load shedding: beyond these, new INVITEs get 503 with Retry-After (src/sip/admission.ts). */
+    readonly admission: {
+      readonly maxCallsInSetup: number;
+      readonly maxEventLoopDelayMs: number;
+      readonly retryAfterSeconds: number;
+    };
   };
   readonly engine: EngineConfig;
   readonly media: MediaConfig;

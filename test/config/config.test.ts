@@ -223,6 +223,12 @@ b2bua: { announceToParker: false }
     expect(config.b2bua).toEqual({ announceToParker: false });
   });
 
+  it('reads the load-shedding limits with defaults', () => {
+    expect(parse('').sip.admission).toEqual({ maxCallsInSetup: 100, maxEventLoopDelayMs: 250, retryAfterSeconds: 2 });
+    expect(parse('sip: { admission: { maxCallsInSetup: 20 } }\n').sip.admission.maxCallsInSetup).toBe(20);
+    expect(() => parse('sip: { admission: { maxCallsInSetup: 0 } }\n')).toThrow(/sip\.admission\.maxCallsInSetup/);
+  });
+
   it('reads the unreferred-park delay and names the key when it is out of range', () => {
     expect(parse('park: { unreferredParkDelaySeconds: 12 }\n').park.unreferredParkDelaySeconds).toBe(12);
     expect(parse('').park.unreferredParkDelaySeconds).toBe(5);
