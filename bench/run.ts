@@ -9,6 +9,7 @@ import { runParkProfile } from './park-profile';
 import { DEFAULT_CYCLE_RATES, DEFAULT_HOLD_LEVELS, formatParkBench, runParkBench, summarizeParkBench } from './park-bench';
 import { markdownTable } from './lib/table';
 import { DEFAULT_B2BUA_RATES, formatB2buaBench, runB2buaBench, summarizeB2buaBench } from './b2bua';
+import { formatLevel, runMediaHold, summarizeMediaHold } from './media-hold';
 import { DEFAULT_BLF_CHANGES, DEFAULT_BLF_SUBSCRIBERS, formatBlfBench, runBlfBench, summarizeBlfBench } from './blf';
 
 interface Benchmark {
@@ -83,6 +84,14 @@ const BENCHMARKS: Benchmark[] = [
     run: async (out) => {
       const result = await runBlfBench({ subscribers: DEFAULT_BLF_SUBSCRIBERS, changes: DEFAULT_BLF_CHANGES, log: out });
       return { text: formatBlfBench(result), summary: summarizeBlfBench(result) };
+    },
+  },
+  {
+    name: 'media-hold',
+    optional: true,
+    run: async (out) => {
+      const levels = await runMediaHold({ sessions: holdLevels(), seconds: 10, sink: false, log: out });
+      return { text: levels.map(formatLevel).join('\n'), summary: summarizeMediaHold(levels) };
     },
   },
   {
