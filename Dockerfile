@@ -11,6 +11,9 @@ RUN npx tsc -p tsconfig.build.json
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# gc() lets the embedded engine give a traffic burst's heap back once it has drained
+# (src/engine/idle-heap-release.ts); without it V8 keeps it until its ~100 s watchdog.
+ENV NODE_OPTIONS=--expose-gc
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
