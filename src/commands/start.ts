@@ -81,6 +81,7 @@ A second signal exits at once.`,
 
     const started: Started[] = [];
     let park: ParkService | undefined;
+    let app: ParkApp | undefined;
     let admin: AdminServer | undefined;
     try {
       let engineAddress = { host: config.engine.host, port: config.engine.port };
@@ -143,6 +144,7 @@ A second signal exits at once.`,
         admissionLimits: config.sip.admission,
       });
       adopter.app = parkApp;
+      app = parkApp;
       started.push({ name: 'park-app', stop: () => parkApp.stop() });
       await sipApp.connect({ host: engineAddress.host, port: engineAddress.port, secret: config.engine.secret });
 
@@ -173,7 +175,13 @@ A second signal exits at once.`,
     await shutdownSignal;
     const signalledAt = Date.now();
     if (park !== undefined) {
-      await drainParkedCalls({ park, deadlineMs: config.shutdown.drainSeconds * 1000, log, ...(admin === undefined ? {} : { admin }) });
+      await drainParkedCalls({
+        park,
+        deadlineMs: config.shutdown.drainSeconds * 1000,
+        log,
+        ...(app === undefined ? {} : { app }),
+        ...(admin === undefined ? {} : { admin }),
+      });
     }
     const clean = await stopAll(started, log);
     log.info({ clean }, 'callpark stopped');

@@ -66,6 +66,14 @@ export interface ParkApp {
   /** Live resources, for leak checks: all zero when no call is up. */
   counts(): ParkAppCounts;
   /**
+   * Resolves once the app holds no call at all: none parked, none being set up (a ring back being
+   * answered, a forward being placed, a retrieval in progress) and none bridged. A graceful drain
+   * waits for this (bounded by its own deadline), so that stop() does not hang up calls that were
+   * just handed to their parker or retriever; bridged calls are let finish because that is what an
+   * operator expects of a graceful drain.
+   */
+  whenIdle(): Promise<void>;
+  /**
    * Take in a leg parked elsewhere (B2BUA park by REFER), so that retrieval, ring back and the
    * admin API find it. Its owner keeps watching its dialog; the entry goes with the leg's teardown.
    */
@@ -201,6 +209,9 @@ export function createParkApp(deps: ParkAppDeps): ParkApp {
       admission.stop();
       for (const off of unsubscribe.splice(0)) off();
       await contexts.releaseAll();
+    },
+    whenIdle(): Promise<void> {
+      return contexts.whenEmpty();
     },
     adoptParkedLeg(leg: ParkedLeg): void {
       rt.legs.add(leg);

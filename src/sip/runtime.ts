@@ -52,13 +52,29 @@ export interface ParkRuntime {
 
 export class LiveContexts {
   private readonly live = new Set<CallContext>();
+  private emptyWaiters: (() => void)[] = [];
 
   create(callId: string, log: pino.Logger, tally: ResourceTally): CallContext {
     const ctx = new CallContext(callId, log, tally);
     this.live.add(ctx);
     // Added first, so released last: the context stays listed until all else is gone.
-    ctx.teardown.add('listener', 'live-context entry', () => void this.live.delete(ctx));
+    ctx.teardown.add('listener', 'live-context entry', () => {
+      this.live.delete(ctx);
+      if (this.live.size === 0) this.notifyEmpty();
+    });
     return ctx;
+  }
+
+  /** Resolves once no context is live (at once if none is). */
+  whenEmpty(): Promise<void> {
+    if (this.live.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptyWaiters.push(resolve));
+  }
+
+  private notifyEmpty(): void {
+    const waiters = this.emptyWaiters;
+    this.emptyWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   get size(): number {
