@@ -1,6 +1,6 @@
 import type Srf from 'drachtio-srf';
 import type { HoldSession } from '../media/types';
-import type { ParkedCallSnapshot } from '../park';
+import { normalizeIdentity, ParkNotAllowedError, type ParkedCallSnapshot } from '../park';
 import type { CallContext } from './call-context';
 import { OfferRequiredError } from './errors';
 import { displayLabel, type SipIdentity } from './identity';
@@ -89,9 +89,24 @@ export class ParkedLegs {
 }
 
 /**
- * Common to blind, directed and attended park: hold media for the caller's offer, `commit` the
- * park in the domain (synchronous, may refuse), answer with the media SDP, and keep the leg.
- * Everything is registered on the call's teardown as it is created.
+ * Blind and directed park: refuse a parker the domain would refuse before any media is bound, so
+ * an INVITE from a non-member costs no RTP port or media-server endpoint. The parker is chosen as
+ * the blind-park handler chooses it (Referred-By, else the caller); completing an attended park
+ * needs no check here, its reservation was authorised.
+ */
+function authorizeTransferredPark(rt: ParkRuntime, call: InboundInvite): void {
+  if (call.route.flow !== 'blind-park' && call.route.flow !== 'directed-park') return;
+  const raw = (call.referrer ?? call.caller).uri;
+  const identity = normalizeIdentity(raw);
+  const policy = identity === undefined ? undefined : rt.park.policies.resolve(identity);
+  if (identity === undefined || policy === undefined || !policy.allowCallPark) throw new ParkNotAllowedError(identity ?? raw, policy?.name);
+}
+
+/**
+ * Common to blind, directed and attended park: authorise the parker, hold media for the caller's
+ * offer, `commit` the park in the domain (synchronous, may still refuse: orbit taken, lot full),
+ * answer with the media SDP, and keep the leg. Everything is registered on the call's teardown as
+ * it is created.
  */
 export async function answerIntoPark(
   rt: ParkRuntime,
@@ -100,6 +115,7 @@ export async function answerIntoPark(
 ): Promise<ParkedLeg> {
   const { req, res, ctx } = call;
   if (!hasSdp(req.body)) throw new OfferRequiredError();
+  authorizeTransferredPark(rt, call);
   const hold = await rt.media.hold({ callId: ctx.callId, remoteOffer: req.body, sound: call.holdSound });
   const holdRegistration = ctx.teardown.add('media', 'music on hold', () => hold.release());
   ctx.throwIfCanceled();
