@@ -10,6 +10,7 @@ import { createMediaBackend } from './media';
 import { installB2buaFor, sipCounts } from './sip-modules';
 import { createParkApp, type ParkApp } from '../sip';
 import { installBlf } from '../sip/blf';
+import { installSourceFilter } from '../sip/source-filter';
 import { ParkService, RetrievalGuard } from '../park';
 import { ParkCounters, startAdminServer, type AdminServer, type EngineStats } from '../admin';
 import { drainParkedCalls } from './drain';
@@ -119,8 +120,10 @@ A second signal exits at once.`,
         onFreeswitchReady: () => io.out('FreeSWITCH connected: parks are accepted'),
       });
       started.push({ name: 'media', stop: () => media.stop() });
-      // srf runs middleware in the order installed: lamps see SUBSCRIBEs first, the B2BUA sees
-      // INVITEs before the park app (whose INVITE handler never passes on).
+      // srf runs middleware in the order installed: the source filter sees INVITEs and SUBSCRIBEs
+      // first, then lamps see SUBSCRIBEs, the B2BUA sees INVITEs before the park app (whose INVITE
+      // handler never passes on).
+      installSourceFilter(srf, config.sip.allowedSources, log.child({ part: 'sip' }));
       const blf = installBlf({ srf, park: parkService, config, log, limits: config.blf });
       started.push({ name: 'blf', stop: () => blf.stop() });
       // Legs the B2BUA parks by REFER are handed to the park app (created next) for retrieval and ring back.

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { ConfigError, configErrorMap, toConfigIssues } from './errors';
 import { applyEnvOverrides, type Environment } from './env';
-import { configSchema, type ValidatedConfig } from './schema';
+import { configSchema, LOOPBACK_SOURCES, type ValidatedConfig } from './schema';
 import type { Config } from './types';
 
 export interface ParseOptions {
@@ -25,10 +25,12 @@ function deepFreeze<T>(value: T): T {
 
 function toConfig(valid: ValidatedConfig, source: string, randomSecret: () => string): Config {
   const embedded = valid.engine.embedded ?? valid.engine.host === undefined;
-  const { policies, engine, admin, park, ...rest } = valid;
+  const { policies, engine, admin, park, sip, ...rest } = valid;
+  const { allowedSources, ...sipRest } = sip;
   return {
     ...rest,
     source,
+    sip: { ...sipRest, allowedSources: allowedSources ?? [...LOOPBACK_SOURCES, ...sip.trustedPeers] },
     park,
     engine: {
       embedded,

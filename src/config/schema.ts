@@ -181,6 +181,9 @@ const shutdown = z.object({ drainSeconds: z.number().int().min(0).default(45) })
 
 export const DEFAULT_SIP_LISTEN = ['udp/127.0.0.1:5060', 'tcp/127.0.0.1:5060'];
 
+/** Allowed to send INVITE/SUBSCRIBE when sip.allowedSources is not set, besides sip.trustedPeers. */
+export const LOOPBACK_SOURCES: readonly string[] = ['127.0.0.0/8', '::1/128'];
+
 export const configSchema = z
   .object({
     mode: z.enum(['service', 'b2bua']).default('service'),
@@ -189,6 +192,7 @@ export const configSchema = z
       .object({
         listen: z.array(listenAddress).min(1, { message: 'expected at least one listener' }).default(DEFAULT_SIP_LISTEN),
         trustedPeers: z.array(cidr).default([]),
+        allowedSources: z.array(cidr).optional(),
         outboundProxy: sipUri.optional(),
         externalAddress: z.string().ip({ message: 'expected an IP address' }).optional(),
         connectedLine: z.boolean().default(true),
@@ -250,7 +254,7 @@ export type ValidatedConfig = z.output<typeof configSchema>;
 
 /** Every key the schema knows, for "did you mean" hints on unknown keys. */
 export const KNOWN_KEYS: readonly string[] = [
-  'mode', 'upstream', 'sip', 'listen', 'trustedPeers', 'outboundProxy', 'externalAddress', 'engine', 'embedded', 'host',
+  'mode', 'upstream', 'sip', 'listen', 'trustedPeers', 'allowedSources', 'outboundProxy', 'externalAddress', 'engine', 'embedded', 'host',
   'port', 'secret', 'media', 'backend', 'rtpPorts', 'address', 'sounds', 'music', 'parkedOn', 'digitsDir', 'beep',
   'freeswitch', 'password', 'park', 'extension', 'allocation', 'notifyByMessage', 'admin', 'token', 'log', 'level',
   'pretty', 'policies', 'name', 'allowCallPark', 'members', 'pickupRangeStart', 'pickupRangeEnd', 'parkTimeout',

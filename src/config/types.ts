@@ -119,6 +119,11 @@ export interface Config {
   readonly sip: {
     readonly listen: readonly ListenAddress[];
     readonly trustedPeers: readonly string[];
+    /**
+     * Sources (IPs, CIDR ranges) whose INVITEs and SUBSCRIBEs are served at all; anyone else gets
+     * 403. Default: the loopback ranges plus trustedPeers.
+     */
+    readonly allowedSources: readonly string[];
     readonly outboundProxy?: string;
     /** Public address advertised instead of the bound one (NAT). */
     readonly externalAddress?: string;

@@ -37,7 +37,12 @@ export interface RetrievalGuardOptions {
 /** Who is trying to retrieve: the caller's identity URI and the packet's source address. Either may be absent. */
 export interface RetrievalSource {
   readonly identity?: string;
-  /** Leave out for trusted peers (a PBX speaking for many users) to count per identity only. */
+  /**
+   * Leave out for trusted peers (a PBX speaking for many users) to count per identity only. When
+   * present, the identity is unproven (a From header anyone can forge), so its failures are counted
+   * per identity and address together: forged failures from one address cannot lock the real
+   * user out elsewhere.
+   */
   readonly address?: string;
 }
 
@@ -131,7 +136,8 @@ export class RetrievalGuard {
     const keys: Array<{ key: string; kind: 'identity' | 'address'; max: number }> = [];
     if (source.identity !== undefined && source.identity !== '') {
       const identity = normalizeIdentity(source.identity) ?? source.identity;
-      keys.push({ key: `identity ${identity}`, kind: 'identity', max: this.limit.maxFailures });
+      const from = source.address === undefined || source.address === '' ? '' : ` from ${source.address}`;
+      keys.push({ key: `identity ${identity}${from}`, kind: 'identity', max: this.limit.maxFailures });
     }
     if (source.address !== undefined && source.address !== '') {
       keys.push({ key: `address ${source.address}`, kind: 'address', max: this.limit.maxFailuresPerAddress });

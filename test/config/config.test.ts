@@ -384,3 +384,20 @@ describe('environment overrides', () => {
     }
   });
 });
+
+describe('sip.allowedSources', () => {
+  it('defaults to the loopback ranges plus sip.trustedPeers', () => {
+    expect(parseConfig('', 'test').sip.allowedSources).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(parseConfig('sip: { trustedPeers: [10.0.0.5, "2001:db8::/32"] }\n', 'test').sip.allowedSources).toEqual([
+      '127.0.0.0/8',
+      '::1/128',
+      '10.0.0.5/32',
+      '2001:db8::/32',
+    ]);
+  });
+
+  it('takes an explicit list as is (normalized), and rejects what is not an IP or CIDR range', () => {
+    expect(parseConfig('sip: { allowedSources: [192.0.2.0/24, 10.1.1.1] }\n', 'test').sip.allowedSources).toEqual(['192.0.2.0/24', '10.1.1.1/32']);
+    expect(() => parseConfig('sip: { allowedSources: [pbx.example.com] }\n', 'test')).toThrow(/sip\.allowedSources/);
+  });
+});

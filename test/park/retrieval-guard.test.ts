@@ -72,7 +72,16 @@ describe('RetrievalGuard', () => {
     fail(guard, MALLORY, 2);
     expect(blockedError(guard, MALLORY)).toBeInstanceOf(RetrievalBlockedError);
     expect(blockedError(guard, { identity: 'sip:1001@pbx.example.com', address: '192.0.2.10' })).toBeUndefined();
-    // the identity alone (for example via a trusted PBX, no address) is still blocked
+    // an untrusted source's identity is only a From header: failures forged from one address lock
+    // out that identity from that address, not the real user via a trusted PBX or its own phone
+    expect(blockedError(guard, { identity: MALLORY.identity })).toBeUndefined();
+    expect(blockedError(guard, { identity: MALLORY.identity, address: '192.0.2.67' })).toBeUndefined();
+    expect(blockedError(guard, { identity: MALLORY.identity, address: MALLORY.address })?.blockedBy).toBe('identity');
+  });
+
+  it('counts a trusted peer\'s asserted identity on its own, from wherever it comes', () => {
+    const guard = new RetrievalGuard({ clock: new FakeClock(), limit: { maxFailures: 2 } });
+    fail(guard, { identity: MALLORY.identity }, 2);
     expect(blockedError(guard, { identity: MALLORY.identity })?.blockedBy).toBe('identity');
   });
 
