@@ -119,9 +119,12 @@ export async function parkByRefer(
 
   // From here the legs go separate ways: A leaves, C stays parked.
   await call.unwire();
-  const parkRegistration = ctx.teardown.add('park', 'parked call', () => void deps.park.hangup(parked.id));
+  // A park abandoned for want of media ends as an error, not as the parked party hanging up.
+  let parkEndReason: 'parkedPartyHungUp' | 'error' = 'parkedPartyHungUp';
+  const parkRegistration = ctx.teardown.add('park', 'parked call', () => void deps.park.hangup(parked.id, parkEndReason));
   const parkerGone = (): void => parker.registration.forget();
   parker.dialog.on('destroy', parkerGone);
+  const parkerListener = ctx.teardown.add('listener', 'parker BYE listener (park)', () => void parker.dialog.removeListener('destroy', parkerGone));
   if (subscribed) await notify(ctx.log, parker.dialog, cseq, 100, 'Trying', false);
 
   // The REFER's final NOTIFY goes before any BYE to the parker, however the call ends: added after
@@ -154,6 +157,7 @@ export async function parkByRefer(
     hold = await deps.media.hold({ callId: far.dialog.sip.callId, sound: holdSound });
   } catch (err) {
     ctx.log.error({ err }, 'no media for music on hold; park abandoned');
+    parkEndReason = 'error';
     await abandonPark([parkRegistration], () => settle(503, 'Service Unavailable'));
     if (!farGone) call.wire();
     return;
@@ -171,6 +175,7 @@ export async function parkByRefer(
       return;
     }
     ctx.log.warn({ err }, 'parked party refused the re-INVITE to music on hold; park abandoned');
+    parkEndReason = 'error';
     await abandonPark([holdRegistration, parkRegistration], () => settle(488, 'Not Acceptable Here'));
     call.wire();
     return;
@@ -186,7 +191,7 @@ export async function parkByRefer(
   // An attended parker already heard the orbit on its consultation call to the park extension.
   if (parker.registration.active && deps.announceToParker && !completedReservation) await announceToParker(deps, parker, parked.orbit, ctx.log);
   await finalNotify.release();
-  parker.dialog.removeListener('destroy', parkerGone);
+  await parkerListener.release();
   await parker.registration.release();
   const consultation = target.replaces ? replacedDialog(deps.srf, target) : undefined;
   if (consultation) {
