@@ -117,7 +117,7 @@ describe('callpark start: admin API and callpark status (compiled CLI)', () => {
     expect((await fetch(`${url}/api/calls`)).status).toBe(401);
 
     expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-    expect(server.stdout()).toContain('drained: no parked calls left');
+    expect(server.stdout()).toContain('drained: no calls left');
     const after = spawnCli(['status', '--admin', url, '--token', ADMIN_TOKEN]);
     expect((await after.exited).code).toBe(1);
     expect(after.stderr()).toContain(`cannot reach the admin API at ${url} (ECONNREFUSED)`);
