@@ -12,6 +12,8 @@ export interface AttendedPark {
   readonly ctx: CallContext;
   readonly dialog: Srf.Dialog;
   readonly hold: HoldSession;
+  /** The "park the caller itself" timer, once armed after the announcement. */
+  waitTimer?: Registration;
 }
 
 /** Open reservations by the parker's dialog id (what a Replaces names) and by park id. */

@@ -75,7 +75,8 @@ export async function reserveForAttendedPark(rt: ParkRuntime, call: InboundInvit
     .announce(String(reservation.orbit))
     .catch((err: unknown) => ctx.log.warn({ err }, 'orbit announcement failed'))
     .finally(() => {
-      if (ctx.teardown.done) return;
+      // Gone from the registry: a transfer (Replaces) has claimed the reservation meanwhile.
+      if (ctx.teardown.done || rt.attended.forReservation(reservation.id) !== entry) return;
       const timer = setTimeout(() => {
         try {
           parkCallerItself();
@@ -84,7 +85,8 @@ export async function reserveForAttendedPark(rt: ParkRuntime, call: InboundInvit
           void ctx.teardown.run();
         }
       }, rt.unreferredParkDelayMs);
-      waiting.push(ctx.teardown.add('timer', 'unreferred park timer', () => clearTimeout(timer)));
+      entry.waitTimer = ctx.teardown.add('timer', 'unreferred park timer', () => clearTimeout(timer));
+      waiting.push(entry.waitTimer);
     });
 }
 
@@ -98,9 +100,21 @@ export async function completeAttendedPark(rt: ParkRuntime, call: InboundInvite,
   if (selfParked) return swapIntoOrbit(rt, call, selfParked, replaces);
   const entry = replaced && rt.attended.forDialog(replaced);
   if (!entry) throw new ReplacedDialogNotFoundError(replacesText(replaces));
-  const leg = await answerIntoPark(rt, call, () =>
-    rt.park.completeReservation(entry.reservationId, { identity: call.caller.uri, displayName: call.caller.displayName }),
-  );
+  // Claim the reservation before the first await: otherwise the parker's own timer could park the
+  // parker in it while the transferee's media is set up, and completeReservation would then fail.
+  rt.attended.remove(entry);
+  void entry.waitTimer?.release();
+  let leg: ParkedLeg;
+  try {
+    leg = await answerIntoPark(rt, call, () =>
+      rt.park.completeReservation(entry.reservationId, { identity: call.caller.uri, displayName: call.caller.displayName }),
+    );
+  } catch (err) {
+    // Nothing waits on the claimed reservation any more: end the parker's dialog (it asked to be replaced).
+    entry.ctx.log.info('the transfer into the reserved orbit failed: ending the parker dialog');
+    await entry.ctx.teardown.run();
+    throw err;
+  }
   leg.ctx.log.info({ parked: call.caller.aor, replaced: entry.ctx.callId }, `${leg.label} parked at ${leg.orbit} (attended)`);
   entry.ctx.log.info('transfer completed: ending the replaced parker dialog');
   await entry.ctx.teardown.run();
