@@ -43,7 +43,9 @@ export function refusalFor(err: unknown): SipRefusal | undefined {
   }
   if (err instanceof ParkNotAllowedError || err instanceof NotInParkGroupError) return refusal(403, err.reasonText);
   if (err instanceof OrbitEmptyError || err instanceof OrbitOutOfRangeError) return refusal(404, err.reasonText);
-  if (err instanceof AlreadyRetrievingError || err instanceof ParkStateError || err instanceof ParkedCallNotFoundError) {
+  // The call is there, just taken for the moment (ringing back or being picked up): Busy, not "not found".
+  if (err instanceof AlreadyRetrievingError) return refusal(486, err.reasonText);
+  if (err instanceof ParkStateError || err instanceof ParkedCallNotFoundError) {
     return refusal(404, err.reasonText);
   }
   if (err instanceof OrbitOccupiedError) return refusal(486, err.reasonText);
