@@ -106,7 +106,7 @@ describe('attended park: transfer arriving while the parker waits', () => {
     await reserveForAttendedPark(rt, parker);
     await sleep(5); // the announcement finished: the self-park timer is armed
 
-    const replaces = { callId: 'parker-call', toTag: 'tt', fromTag: 'ft' };
+    const replaces = { callId: 'parker-call', toTag: 'tt', fromTag: 'ft', earlyOnly: false };
     const transferee = invite(tally, 'transferee-call', identity('carol'), { flow: 'attended-complete', replaces });
     const completing = completeAttendedPark(rt, transferee, replaces);
     await sleep(UNREFERRED_PARK_DELAY_MS * 4); // past the parker's timer, media still being set up
