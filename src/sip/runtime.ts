@@ -24,6 +24,8 @@ export interface ParkAppConfig {
     readonly extension: string;
     /** Tell a blind parker where its call went, by SIP MESSAGE. */
     readonly notifyByMessage: boolean;
+    /** `park.courtesyTone`: beep to the parked party just before it is connected to its retriever (default false). */
+    readonly courtesyTone?: boolean;
   };
 }
 

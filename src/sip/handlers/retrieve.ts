@@ -55,6 +55,13 @@ export async function retrieveParkedCall(rt: ParkRuntime, call: InboundInvite, o
   }
 
   const hold = leg.hold;
+  if (rt.config.park.courtesyTone === true && hold !== undefined) {
+    await hold.beep().catch((err: unknown) => ctx.log.info({ err }, 'courtesy tone not played'));
+    if (ctx.canceled) {
+      ticket.fail('retriever canceled');
+      throw new CallCanceledError();
+    }
+  }
   const anchoring = rt.config.media?.anchor === 'server' && hold !== undefined && canAnchor(hold) ? hold : undefined;
   let answer: string;
   if (anchoring) {
