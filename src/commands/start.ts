@@ -13,6 +13,7 @@ import { installBlf } from '../sip/blf';
 import { installSourceFilter } from '../sip/source-filter';
 import { ParkService, RetrievalGuard } from '../park';
 import { ParkCounters, startAdminServer, type AdminServer, type EngineStats } from '../admin';
+import { installCrashHandlers } from './crash-handlers';
 import { drainParkedCalls } from './drain';
 import { outlastDuplicateSignals, stopWithin, waitForShutdownSignal } from './shutdown';
 
@@ -81,6 +82,7 @@ A second signal exits at once.`,
     const shutdownSignal = waitForShutdownSignal(log);
 
     const started: Started[] = [];
+    const removeCrashHandlers = installCrashHandlers({ log, stop: () => stopAll(started, log), exit: (code) => process.exit(code) });
     let park: ParkService | undefined;
     let app: ParkApp | undefined;
     let admin: AdminServer | undefined;
@@ -171,6 +173,7 @@ A second signal exits at once.`,
       log.error({ err: error }, 'start-up failed');
       io.err(`callpark start: ${error instanceof Error ? error.message : String(error)}`);
       await stopAll(started, log);
+      removeCrashHandlers();
       return EXIT_FAILURE;
     }
     io.out(`callpark ready: park extension ${config.park.extension}, ${config.policies.length} ${config.policies.length === 1 ? 'policy' : 'policies'}`);
@@ -187,6 +190,7 @@ A second signal exits at once.`,
       });
     }
     const clean = await stopAll(started, log);
+    removeCrashHandlers();
     log.info({ clean }, 'callpark stopped');
     await outlastDuplicateSignals(signalledAt);
     return clean ? EXIT_OK : EXIT_FAILURE;
