@@ -9,7 +9,7 @@ import pino from 'pino';
 import type Srf from 'drachtio-srf';
 import type { RunningEngineWithCore } from '../../src/engine';
 import { createEmbeddedMedia, type EmbeddedMedia } from '../../src/media/embedded/embedded-media';
-import { ParkService, type EndReason, type ParkPolicyInput } from '../../src/park';
+import { ParkService, type EndReason, type ParkPolicyInput, type RetrievalGuard } from '../../src/park';
 import { createParkApp, type ParkApp } from '../../src/sip';
 import type { ParkedLeg } from '../../src/sip/parked-leg';
 import { installB2bua, type B2buaService } from '../../src/sip/b2bua';
@@ -33,6 +33,8 @@ export interface B2buaStackOptions {
   readonly adoptParkedLegs?: boolean;
   /** The upstream's port when it is already listening (a softphone standing in for the PBX); default a free port. */
   readonly pbxPort?: number;
+  /** One RetrievalGuard for the B2BUA and the park app, as start.ts wires it; default none. */
+  readonly retrievalGuard?: RetrievalGuard;
 }
 
 export interface EndedPark {
@@ -94,9 +96,10 @@ async function startStack(options: B2buaStackOptions, withB2bua: boolean): Promi
         log,
         config: { upstream: `sip:127.0.0.1:${pbxPort}`, sip, park: parkConfig },
         adoptParkedLeg: (options.adoptParkedLegs ?? true) ? (leg: ParkedLeg) => late.app?.adoptParkedLeg(leg) : undefined,
+        retrievalGuard: options.retrievalGuard,
       })
     : undefined;
-  const app = createParkApp({ srf, park, media, log, config: { sip, park: parkConfig }, unreferredParkDelayMs: 8000 });
+  const app = createParkApp({ srf, park, media, log, config: { sip, park: parkConfig }, unreferredParkDelayMs: 8000, retrievalGuard: options.retrievalGuard });
   late.app = app;
   return {
     engine,

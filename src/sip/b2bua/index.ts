@@ -8,10 +8,10 @@
 import type pino from 'pino';
 import type Srf from 'drachtio-srf';
 import type { MediaBackend } from '../../media/types';
-import type { EndReason, ParkService } from '../../park';
+import type { EndReason, ParkService, RetrievalGuard } from '../../park';
 import { CallContext } from '../call-context';
 import { TrustedPeers } from '../identity';
-import { callerIdentity, referrerIdentity } from '../identity';
+import { callerIdentity, referrerIdentity, type SipIdentity } from '../identity';
 import { dialledTarget } from '../invite-middleware';
 import type { ParkedLeg } from '../parked-leg';
 import { refuse, refusalFor } from '../sip-errors';
@@ -44,6 +44,8 @@ export interface B2buaDeps {
    * (e.g. `(leg) => parkApp.adoptParkedLeg(leg)`). Without it, the leg is held here until it ends.
    */
   readonly adoptParkedLeg?: (leg: ParkedLeg) => void;
+  /** Rate limit on failed retrievals (security.retrievalLimit), shared with the park app; absent: no limit. */
+  readonly retrievalGuard?: RetrievalGuard;
 }
 
 export interface B2buaCounts extends PassThroughCounts {
@@ -121,30 +123,40 @@ export function installB2bua(deps: B2buaDeps): B2buaService {
     onRefer,
     courtesyTone: deps.config.park.courtesyTone ?? false,
     connectedLine: deps.config.sip.connectedLine ?? true,
+    retrievalGuard: deps.retrievalGuard,
+    trusted,
   };
 
   /** A plain dial of an orbit whose parked leg this module holds (parked by REFER). */
-  const heldLegFor = (req: Srf.SrfRequest, target: string): ParkedLeg | undefined => {
+  const heldLegFor = (req: Srf.SrfRequest, target: string): { leg: ParkedLeg; retriever: SipIdentity } | undefined => {
     if (!/^\d+$/.test(target) || !isOrbitCode(target) || referrerIdentity(req)) return undefined;
-    const policy = deps.park.policies.resolve(callerIdentity(req, trusted).uri);
+    const retriever = callerIdentity(req, trusted);
+    const policy = deps.park.policies.resolve(retriever.uri);
     const parked = policy && deps.park.get(Number(target), policy.name);
-    return parked ? parkedLegs.get(parked.id) : undefined;
+    const leg = parked ? parkedLegs.get(parked.id) : undefined;
+    return leg ? { leg, retriever } : undefined;
   };
 
-  const retrieve = (leg: ParkedLeg, req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
+  const retrieve = (leg: ParkedLeg, retriever: SipIdentity, req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
     let canceled = false;
     req.on('cancel', () => {
       canceled = true;
     });
-    const retriever = callerIdentity(req, trusted);
     retrieveB2buaLeg(retrieveDeps, leg, retriever, req, res, () => canceled).catch((err: unknown) => refuse(res, err, leg.ctx.log));
   };
 
   deps.srf.use('invite', (req, res, next) => {
     const dialled = dialledTarget(req);
     if (isParkTarget(dialled)) {
-      const leg = heldLegFor(req, dialled);
-      if (leg) retrieve(leg, req, res);
+      // A malformed From, P-Asserted-Identity or Referred-By is the caller's fault (400), not ours.
+      let held: { leg: ParkedLeg; retriever: SipIdentity } | undefined;
+      try {
+        held = heldLegFor(req, dialled);
+      } catch (err) {
+        refuse(res, err, log);
+        return;
+      }
+      if (held) retrieve(held.leg, held.retriever, req, res);
       else next();
       return;
     }

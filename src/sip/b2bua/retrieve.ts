@@ -11,16 +11,17 @@
  * word on every retrieval, for a beep.
  */
 import type Srf from 'drachtio-srf';
-import type { ParkService } from '../../park';
+import type { ParkService, RetrievalGuard } from '../../park';
 import { ParkStateError } from '../../park';
 import { CallCanceledError } from '../call-context';
 import { OfferRequiredError, ParkedPartyRefusedError } from '../errors';
-import type { SipIdentity } from '../identity';
+import type { SipIdentity, TrustedPeers } from '../identity';
 import { ORBIT_HEADER, type ParkedLeg } from '../parked-leg';
 import { hasSdp } from '../sdp';
 import { hangUp, isSipError } from '../srf-extras';
 import { BridgedCall, type ReferHandler } from './bridged-call';
 import { assertedIdentity, updateConnectedLine } from './connected-line';
+import { beginGuardedRetrieve } from './guarded-retrieve';
 
 export interface B2buaRetrieveDeps {
   readonly srf: Srf;
@@ -30,6 +31,10 @@ export interface B2buaRetrieveDeps {
   readonly courtesyTone: boolean;
   /** Update the retriever's display once bridged (`sip.connectedLine`). */
   readonly connectedLine: boolean;
+  /** Rate limit on failed retrievals (security.retrievalLimit); absent: no limit. */
+  readonly retrievalGuard?: RetrievalGuard;
+  /** Peers whose address is never counted by the guard (they carry every user). */
+  readonly trusted: TrustedPeers;
 }
 
 export async function retrieveB2buaLeg(
@@ -41,7 +46,7 @@ export async function retrieveB2buaLeg(
   canceled: () => boolean,
 ): Promise<BridgedCall | undefined> {
   if (!hasSdp(req.body)) throw new OfferRequiredError();
-  const ticket = deps.park.beginRetrieve({ orbit: leg.orbit, retriever: retrieverParty.uri });
+  const ticket = beginGuardedRetrieve(deps, leg.orbit, retrieverParty.uri, req.source_address);
   const { ctx } = leg;
 
   if (deps.courtesyTone && leg.hold) await leg.hold.beep().catch((err: unknown) => ctx.log.info({ err }, 'courtesy tone not played'));
