@@ -21,7 +21,7 @@ afterAll(async () => {
 
 const ADMIN_TOKEN = 'start-test-admin-token-0123';
 
-async function writeConfig(name: string): Promise<{ file: string; sipPort: number; adminPort: number }> {
+async function writeConfig(name: string, sipExtra: string[] = []): Promise<{ file: string; sipPort: number; adminPort: number }> {
   const sipPort = await freePort('both');
   const enginePort = await freePort('tcp');
   const adminPort = await freePort('tcp');
@@ -32,6 +32,7 @@ async function writeConfig(name: string): Promise<{ file: string; sipPort: numbe
     [
       'sip:',
       `  listen: [udp/127.0.0.1:${sipPort}, tcp/127.0.0.1:${sipPort}]`,
+      ...sipExtra,
       `engine: { port: ${enginePort} }`,
       `admin: { listen: "127.0.0.1:${adminPort}", token: ${ADMIN_TOKEN} }`,
       `media: { rtpPorts: ${rtpStart}-${rtpStart + 19} }`,
@@ -70,6 +71,23 @@ describe('callpark start (compiled CLI)', () => {
     const other = await runSipp({ scenario: 'uac', service: 'nobody', remote: `127.0.0.1:${sipPort}`, totalCalls: 1, timeoutSeconds: 15 });
     expect(other.outcome).toBe('call-failed');
     expect(other.messagesLog()).toMatch(/SIP\/2\.0 4\d\d /);
+    expect((await server.stop('SIGTERM')).code).toBe(0);
+  });
+
+  it('answers an INVITE from outside sip.allowedSources 403 Source not allowed, before the park app sees it', async () => {
+    const { file, sipPort } = await writeConfig('allowed.yaml', ['  allowedSources: [127.0.0.2/32]']);
+    const server = spawnCli(['start', '--config', file]);
+    await server.waitForOutput(/callpark ready/, 20000);
+
+    const outsider = await runSipp({ scenario: 'uac', service: '700', remote: `127.0.0.1:${sipPort}`, totalCalls: 1, timeoutSeconds: 15 });
+    expect(outsider.outcome).toBe('call-failed');
+    expect(outsider.messagesLog()).toMatch(/SIP\/2\.0 403 Source not allowed/);
+    await server.waitForOutput(/INVITE from 127\.0\.0\.1 refused: not in sip\.allowedSources/, 5000);
+    expect(server.stdout()).not.toContain('orbit reserved');
+
+    const allowed = await runSipp({ scenario: 'uac', service: '700', remote: `127.0.0.1:${sipPort}`, localIp: '127.0.0.2', totalCalls: 1, timeoutSeconds: 15 });
+    expect(allowed.outcome).toBe('ok');
+    await server.waitForOutput(/"msg":"orbit reserved"/, 5000);
     expect((await server.stop('SIGTERM')).code).toBe(0);
   });
 
