@@ -14,6 +14,9 @@ ENV NODE_ENV=production
 # gc() lets the embedded engine give a traffic burst's heap back once it has drained
 # (src/engine/idle-heap-release.ts); without it V8 keeps it until its ~100 s watchdog.
 ENV NODE_OPTIONS=--expose-gc
+# Fewer glibc malloc arenas: after a heavy burst far less freed native memory stays resident
+# (docs/benchmarks.md, Engine memory).
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
