@@ -1,4 +1,6 @@
 import type pino from 'pino';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * After a burst of traffic, gives the memory back once the burst's transactions are gone.
@@ -7,8 +9,7 @@ import type pino from 'pino';
  * does no GC, so RSS stays at the burst's peak until V8's watchdog (about 100 s without a GC, and
  * not always then). When the number of live transactions has risen to `burstSize` and then fallen
  * below `quietFraction` of that high-water mark (checked every `checkIntervalMs`), one full GC is
- * run. That needs `gc()` (node `--expose-gc`, e.g. `NODE_OPTIONS=--expose-gc`); without it nothing
- * happens and V8 releases the memory later on its own.
+ * run, with node's `gc()`: the one `--expose-gc` gives, else one obtained at run time (see exposedGc).
  */
 export interface IdleHeapReleaseOptions {
   /** Live transactions (server + client) right now. */
@@ -23,9 +24,21 @@ export interface IdleHeapReleaseOptions {
 
 const DEFAULTS = { checkIntervalMs: 5000, burstSize: 2000, quietFraction: 0.05 };
 
+/**
+ * node's full GC: `globalThis.gc` under `--expose-gc`; otherwise the flag is set at run time and a fresh
+ * context hands out its `gc` (so `callpark` needs no node flag). Undefined if neither works.
+ */
 export function exposedGc(): (() => void) | undefined {
-  const candidate: unknown = (globalThis as { gc?: unknown }).gc;
-  return typeof candidate === 'function' ? () => (candidate as () => void)() : undefined;
+  const asFunction = (candidate: unknown): (() => void) | undefined =>
+    typeof candidate === 'function' ? () => (candidate as () => void)() : undefined;
+  const global = asFunction((globalThis as { gc?: unknown }).gc);
+  if (global !== undefined) return global;
+  try {
+    setFlagsFromString('--expose-gc');
+    return asFunction(runInNewContext('gc'));
+  } catch {
+    return undefined;
+  }
 }
 
 export class IdleHeapRelease {
