@@ -24,6 +24,14 @@ export interface HoldSession {
   readonly localSdp: string;
   /** Complete an offer we made (see HoldRequest.remoteOffer). */
   acceptAnswer(remoteAnswer: string): void;
+  /**
+   * The held party sent a new offer (a re-INVITE: new address, port, SSRC or codecs). Re-negotiate,
+   * send our music to the new address, and return our answer (same port; same codec when still
+   * offered). Throws NoCommonCodecError or InvalidSdpError (the SIP app answers 488 and the session
+   * stays as it was), RemoteUpdateUnsupportedError when the backend cannot do it. Optional so that
+   * a backend without it still fits; the SIP app then answers 488.
+   */
+  updateRemote?(offer: string): string;
   /** Switch what the party hears. */
   play(sound: HoldSound): void;
   /** Speak "parked on" and the digits, then resume the current sound. Resolves when finished. */
@@ -55,4 +63,9 @@ export class InvalidSdpError extends Error {
 /** No RTP port free, or the media server is unreachable: the SIP app answers 503. */
 export class MediaUnavailableError extends Error {
   override readonly name = 'MediaUnavailableError';
+}
+
+/** The backend cannot re-negotiate an established hold session (HoldSession.updateRemote): the SIP app answers 488. */
+export class RemoteUpdateUnsupportedError extends Error {
+  override readonly name = 'RemoteUpdateUnsupportedError';
 }

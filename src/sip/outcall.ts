@@ -64,7 +64,7 @@ export async function placeOutcall(rt: ParkRuntime, leg: ParkedLeg, spec: Outcal
   try {
     const dialog = await rt.srf.createUAC(
       spec.uri,
-      { localSdp: leg.dialog.remote.sdp, headers: spec.headers, proxy: rt.config.sip.outboundProxy },
+      { localSdp: leg.remoteSdp, headers: spec.headers, proxy: rt.config.sip.outboundProxy },
       // srf calls cbRequest(err, req), although its typings say cbRequest(req).
       { cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
         if (!err && req) pending.sent(req);

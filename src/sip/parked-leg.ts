@@ -22,6 +22,9 @@ export interface PendingOutcall {
 /** The parked party's leg (C): its dialog, what it hears, and its call context. */
 export class ParkedLeg {
   private holdRegistration?: Registration;
+  private reinviteRegistration?: Registration;
+  /** The last SDP the party sent us: what ring back offers, even after an offer-less re-INVITE. */
+  private lastRemoteSdp: string;
   outcall?: PendingOutcall;
 
   constructor(
@@ -35,6 +38,82 @@ export class ParkedLeg {
     holdRegistration: Registration,
   ) {
     this.holdRegistration = holdRegistration;
+    this.lastRemoteSdp = dialog.remote.sdp;
+  }
+
+  /** The party's SDP for a new call (ring back, forward): never empty once it sent one. */
+  get remoteSdp(): string {
+    const now = this.dialog.remote.sdp;
+    if (hasSdp(now)) this.lastRemoteSdp = now;
+    return this.lastRemoteSdp;
+  }
+
+  /**
+   * While the party hears our media, its re-INVITEs go to the hold session (a phone that moved
+   * its port or changed SSRC keeps hearing music). Registered on the call's teardown; ends when
+   * the hold is released.
+   */
+  answerReinvites(): void {
+    if (this.reinviteRegistration) return;
+    const onModify = (req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
+      try {
+        // A bridge (retrieval, ring back) relays re-INVITEs itself once it is wired.
+        if (this.dialog.listenerCount('modify') > 1) return;
+        this.onReinvite(req, res);
+      } catch (err) {
+        this.ctx.log.error({ err }, 'handling a re-INVITE from the parked party failed');
+      }
+    };
+    this.dialog.on('modify', onModify);
+    this.reinviteRegistration = this.ctx.teardown.add('listener', 'parked party re-INVITE listener', () => {
+      this.dialog.removeListener('modify', onModify);
+    });
+  }
+
+  private onReinvite(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+    const hold = this.holdSession;
+    const offer = req.body;
+    if (!hasSdp(offer)) {
+      // No offer: ours goes in the 200; the answer in the ACK is recorded by srf. The last offer
+      // the party made stays what ring back offers.
+      this.dialog.remote.sdp = this.lastRemoteSdp;
+      const local = hold ? hold.localSdp : this.dialog.local.sdp;
+      this.dialog.local.sdp = local;
+      res.send(200, { body: local, headers: { 'Content-Type': 'application/sdp' } });
+      this.dialog.once('ack', (ack: unknown) => this.onReofferAck(ack));
+      return;
+    }
+    const previous = this.lastRemoteSdp;
+    if (!hold || !hold.updateRemote) {
+      this.dialog.remote.sdp = previous;
+      res.send(488, 'Not Acceptable Here', {});
+      return;
+    }
+    let answer: string;
+    try {
+      answer = hold.updateRemote(offer);
+    } catch (err) {
+      this.ctx.log.info({ err }, 're-INVITE from the parked party refused (488)');
+      this.dialog.remote.sdp = previous;
+      res.send(488, 'Not Acceptable Here', {});
+      return;
+    }
+    this.lastRemoteSdp = offer;
+    this.dialog.local.sdp = answer;
+    this.ctx.log.info('parked party re-INVITE: hold media follows the new offer');
+    res.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp' } });
+  }
+
+  /** The ACK to our offer-in-200 carries the party's answer: point the music at it. */
+  private onReofferAck(ack: unknown): void {
+    try {
+      const body = typeof ack === 'object' && ack !== null && 'body' in ack ? ack.body : undefined;
+      if (typeof body !== 'string' || !hasSdp(body)) return;
+      this.lastRemoteSdp = body;
+      this.holdSession?.updateRemote?.(body);
+    } catch (err) {
+      this.ctx.log.info({ err }, 'the answer in the ACK to our offer could not be applied; the music follows RTP latching');
+    }
   }
 
   get label(): string {
@@ -50,6 +129,9 @@ export class ParkedLeg {
     const registration = this.holdRegistration;
     this.holdRegistration = undefined;
     this.holdSession = undefined;
+    const reinvites = this.reinviteRegistration;
+    this.reinviteRegistration = undefined;
+    await reinvites?.release();
     await registration?.release();
   }
 
@@ -142,6 +224,7 @@ export function watchParkedLeg(rt: ParkRuntime, leg: ParkedLeg): void {
   ctx.teardown.add('listener', 'parked-leg entry', () => {
     if (rt.legs.get(leg.parkId) === leg) rt.legs.delete(leg.parkId);
   });
+  leg.answerReinvites();
   const onHangup = (): void => {
     leg.dialogRegistration.forget();
     ctx.log.info('parked party hung up');

@@ -2,12 +2,12 @@ import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { MediaUnavailableError, type HoldRequest, type HoldSession, type MediaBackend } from '../types';
+import { MediaUnavailableError, NoCommonCodecError, type HoldRequest, type HoldSession, type MediaBackend } from '../types';
 import { PCMA, PCMU, type Codec, type CodecName } from './codecs';
 import { G722 } from './g722';
 import { Pacer } from './pacer';
 import { PortPool, type PortRange } from './port-pool';
-import { buildAnswer, buildOffer, negotiateAnswer, negotiateOffer } from './sdp';
+import { buildAnswer, buildOffer, negotiateAnswer, negotiateOffer, type OfferNegotiation } from './sdp';
 import { EmbeddedHoldSession } from './session';
 import { defaultSoundFiles, loadSoundBank, type SoundFiles } from './sound-bank';
 
@@ -97,6 +97,7 @@ export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedi
       throw new MediaUnavailableError('embedded media is stopped');
     }
     const local = { address: options.address, port, sessionId: String(randomInt(1, 2 ** 47)), sessionVersion: 1 };
+    let sessionVersion = local.sessionVersion;
     const session = new EmbeddedHoldSession({
       callId: request.callId,
       socket,
@@ -107,6 +108,11 @@ export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedi
       log: sessionLog,
       offeredCodecs: negotiated ? undefined : codecs,
       negotiateAnswer: (answer) => negotiateAnswer(answer, codecs, options.address),
+      answerReoffer: (offer, keep) => {
+        const reoffered = reofferNegotiation(offer, codecs, keep, options.address);
+        sessionVersion += 1;
+        return { negotiated: reoffered, answer: buildAnswer(reoffered, { ...local, sessionVersion }) };
+      },
       onReleased: (released) => {
         sessions.delete(released);
         pool.release(port);
@@ -128,4 +134,16 @@ export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedi
       pacer.stop();
     },
   };
+}
+
+/** Negotiate a new offer, keeping the codec in use when the offer still has it. */
+function reofferNegotiation(offer: string, codecs: readonly Codec[], keep: Codec | undefined, address: string): OfferNegotiation {
+  if (keep) {
+    try {
+      return negotiateOffer(offer, [keep], address);
+    } catch (err) {
+      if (!(err instanceof NoCommonCodecError)) throw err;
+    }
+  }
+  return negotiateOffer(offer, codecs, address);
 }

@@ -7,7 +7,7 @@ import type { HoldSession, HoldSound } from '../types';
 import { TIMESTAMP_STEP, type Codec, type CodecName, type Frame } from './codecs';
 import type { PacedStream, Pacer } from './pacer';
 import type { CodecSounds } from './sound-bank';
-import type { Negotiated, RemoteMedia } from './sdp';
+import type { Negotiated, OfferNegotiation, RemoteMedia } from './sdp';
 
 /** A method was called in a state where it makes no sense (e.g. acceptAnswer on an answered session). */
 export class HoldSessionStateError extends Error {
@@ -25,6 +25,11 @@ export interface SessionDependencies {
   /** Our offer's codecs, when we made the offer and wait for an answer. */
   readonly offeredCodecs?: readonly Codec[];
   readonly negotiateAnswer: (answer: string) => Negotiated;
+  /**
+   * Answers a new offer from the held party on the same port: prefers `keep` (the codec in use)
+   * when the offer still has it. Throws NoCommonCodecError or InvalidSdpError.
+   */
+  readonly answerReoffer: (offer: string, keep: Codec | undefined) => { negotiated: OfferNegotiation; answer: string };
   /** Frees the port and forgets the session; called once, after the socket is closed. */
   readonly onReleased: (session: EmbeddedHoldSession) => void;
 }
@@ -50,7 +55,6 @@ const MARKER_BIT = 0x80;
  */
 export class EmbeddedHoldSession implements HoldSession, PacedStream {
   readonly id = randomUUID();
-  readonly localSdp: string;
 
   private readonly deps: SessionDependencies;
   private readonly log: Logger;
@@ -73,14 +77,19 @@ export class EmbeddedHoldSession implements HoldSession, PacedStream {
   private oneShot: OneShot | undefined;
   private pendingOneShot: PendingOneShot | undefined;
   private released: Promise<void> | undefined;
+  private currentLocalSdp: string;
 
   constructor(deps: SessionDependencies) {
     this.deps = deps;
-    this.localSdp = deps.localSdp;
+    this.currentLocalSdp = deps.localSdp;
     this.sound = deps.sound;
     this.log = deps.log;
     deps.socket.on('message', this.onPacket);
     deps.socket.on('error', this.onSocketError);
+  }
+
+  get localSdp(): string {
+    return this.currentLocalSdp;
   }
 
   get port(): number {
@@ -115,6 +124,36 @@ export class EmbeddedHoldSession implements HoldSession, PacedStream {
     if (this.released) throw new HoldSessionStateError('acceptAnswer after release');
     if (!this.deps.offeredCodecs || this.codec) throw new HoldSessionStateError('acceptAnswer without an outstanding offer');
     this.start(this.deps.negotiateAnswer(remoteAnswer));
+  }
+
+  updateRemote(offer: string): string {
+    if (this.released) throw new HoldSessionStateError('updateRemote after release');
+    const { negotiated, answer } = this.deps.answerReoffer(offer, this.codec);
+    if (!this.codec) {
+      // Our own offer was still unanswered: the new offer settles the session instead.
+      this.currentLocalSdp = answer;
+      this.start(negotiated);
+      return answer;
+    }
+    const sounds = this.deps.sounds.get(negotiated.codec.name);
+    if (!sounds) throw new HoldSessionStateError(`no sounds encoded for ${negotiated.codec.name}`);
+    if (negotiated.codec !== this.codec) {
+      // A prompt encoded for the old codec cannot go on in the new one: cut it short.
+      this.oneShot?.done();
+      this.oneShot = undefined;
+      this.codec = negotiated.codec;
+      this.sounds = sounds;
+    }
+    this.payloadType = negotiated.payloadType;
+    this.sending = negotiated.direction === 'sendrecv' || negotiated.direction === 'sendonly';
+    this.currentLocalSdp = answer;
+    // The party moved (new address, port or SSRC): forget the old latch and follow the new offer.
+    this.latchedSsrc = undefined;
+    this.destination = undefined;
+    this.marker = true;
+    this.setRemote(negotiated.remote);
+    this.log.info({ codec: this.codec.name, remote: negotiated.remote, direction: negotiated.direction }, 'hold media re-negotiated');
+    return answer;
   }
 
   play(sound: HoldSound): void {

@@ -1,6 +1,6 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from 'pino';
-import { MediaUnavailableError, type HoldSession, type HoldSound } from '../types';
+import { MediaUnavailableError, RemoteUpdateUnsupportedError, type HoldSession, type HoldSound } from '../types';
 import { endpointCreationError } from './errors';
 import type { FreeswitchSounds, FreeswitchTimeouts } from './options';
 import { announcementApp, beepApp, holdSoundApp, type AppCall } from './sounds';
@@ -79,6 +79,15 @@ export class FreeswitchHoldSession implements HoldSession {
       await this.command(this.deps.endpoint.modify(remoteAnswer), 'the re-INVITE with the answer');
       await this.startSound(false);
     });
+  }
+
+  /**
+   * Not supported: FreeSWITCH answers a new offer only asynchronously (endpoint.modify), and the
+   * contract is synchronous. The SIP app answers the parked party's re-INVITE with 488 and the
+   * session stays as it was.
+   */
+  updateRemote(): string {
+    throw new RemoteUpdateUnsupportedError('the FreeSWITCH hold session cannot take a new offer from the held party');
   }
 
   play(sound: HoldSound): void {

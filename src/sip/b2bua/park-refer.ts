@@ -183,6 +183,7 @@ export async function parkByRefer(
   if (farGone) return;
 
   const leg = new ParkedLeg(parked.id, parked.orbit, ctx, far.dialog, far.registration, far.party, hold, holdRegistration);
+  leg.answerReinvites();
   deps.onParked(leg);
   outcome.status = 200;
   outcome.reason = `Parked at ${parked.orbit}`;
