@@ -2,7 +2,7 @@ import type Srf from 'drachtio-srf';
 import type pino from 'pino';
 import type { Config } from '../config';
 import type { MediaBackend } from '../media/types';
-import type { ParkService } from '../park';
+import type { ParkService, RetrievalGuard } from '../park';
 import type { ParkApp, ParkAppCounts, ParkedLeg } from '../sip';
 import { installB2bua, type B2buaCounts, type B2buaService } from '../sip/b2bua';
 import type { BlfService, SubscriptionCounts } from '../sip/blf';
@@ -10,7 +10,10 @@ import type { BlfService, SubscriptionCounts } from '../sip/blf';
 /** In mode b2bua, the bridging middleware (install after the lamps, before the park app); else nothing. */
 export function installB2buaFor(
   config: Config,
-  deps: { srf: Srf; park: ParkService; media: MediaBackend; log: pino.Logger; adoptParkedLeg: (leg: ParkedLeg) => void },
+  deps: { srf: Srf; park: ParkService; media: MediaBackend; log: pino.Logger;
+    adoptParkedLeg: (leg: ParkedLeg) => void;
+    retrievalGuard?: RetrievalGuard;
+  },
 ): B2buaService | undefined {
   if (config.mode !== 'b2bua') return undefined;
   const upstream = config.upstream;

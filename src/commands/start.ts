@@ -136,6 +136,7 @@ A second signal exits at once.`,
         media,
         log,
         adoptParkedLeg: (leg) => adopter.app?.adoptParkedLeg(leg),
+        retrievalGuard: guard,
       });
       if (b2bua !== undefined) started.push({ name: 'b2bua', stop: () => b2bua.stop() });
       const parkApp = createParkApp({
