@@ -26,7 +26,12 @@ interface JestJsonReport {
   numPassedTests: number;
   numFailedTests: number;
   numPendingTests: number;
-  testResults: Array<{ name: string; status: string; message: string }>;
+  testResults?: Array<{
+    name: string;
+    status: string;
+    message: string;
+    assertionResults?: Array<{ fullName: string; status: string; failureMessages?: string[] }>;
+  }>;
 }
 
 function parkSuiteFiles(): string[] {
@@ -71,9 +76,15 @@ describe('the park e2e suite against a separately started engine process (CALLPA
     });
     const exit = await nested.exited;
     const output = nested.stderr().slice(-6000);
-    expect({ exit, output }).toMatchObject({ exit: { code: 0 } });
+    const result = (fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')) : {}) as JestJsonReport;
+    // On failure, name the inner tests that failed and why, not only the exit code.
+    const failures = (result.testResults ?? []).flatMap((file) =>
+      (file.assertionResults ?? [])
+        .filter((test) => test.status === 'failed')
+        .map((test) => `${path.basename(file.name)}: ${test.fullName}: ${(test.failureMessages ?? []).join(' ').slice(0, 1500)}`),
+    );
+    expect({ exit, failures, output: failures.length === 0 && exit.code !== 0 ? output : '' }).toMatchObject({ exit: { code: 0 }, failures: [] });
 
-    const result = JSON.parse(fs.readFileSync(report, 'utf8')) as JestJsonReport;
     expect(result).toMatchObject({ numTotalTestSuites: files.length, numFailedTestSuites: 0, numFailedTests: 0, numPendingTests: 0 });
     expect(result.numPassedTests).toBe(result.numTotalTests);
     expect(result.numTotalTests).toBeGreaterThan(20);
