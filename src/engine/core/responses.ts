@@ -1,25 +1,8 @@
-import { SipResponse, type SipRequest } from '../message/sip-message';
-import { withTag } from './addressing';
-
 /**
- * RFC 3261 §8.2.6.2: a response to `request` with Via, From, Call-ID, CSeq copied and To copied,
- * `toTag` added when the To has none (never on 100).
+ * RFC 3261 §8.2.6.2 responses (Via, From, Call-ID, CSeq copied, To with a tag) are built by the
+ * transport's builder; the core uses it under this name.
  */
-export function buildResponse(request: SipRequest, status: number, reason: string, toTag?: string): SipResponse {
-  const response = new SipResponse(status, reason);
-  for (const via of request.getAll('via')) response.append('Via', via);
-  const from = request.get('from');
-  if (from !== undefined) response.append('From', from);
-  const to = request.get('to');
-  if (to !== undefined) {
-    const needsTag = status !== 100 && toTag !== undefined && !/;\s*tag\s*=/i.test(to);
-    response.append('To', needsTag ? withTag(to, toTag) : to);
-  }
-  response.append('Call-ID', request.callId);
-  const cseq = request.get('cseq');
-  if (cseq !== undefined) response.append('CSeq', cseq);
-  return response;
-}
+export { responseFromRequest as buildResponse } from '../transport/response-from-request';
 
 /** Parses `CSeq: 12 INVITE`. */
 export function cseqOf(message: { get(name: string): string | undefined }): { seq: number; method: string } | undefined {
