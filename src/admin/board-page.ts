@@ -68,7 +68,7 @@ const SCRIPT = `
   let pending;
   const soon = () => { clearTimeout(pending); pending = setTimeout(refresh, 100); };
   const events = new EventSource('/api/events?token=' + encodeURIComponent(token));
-  for (const name of ['parked', 'retrieving', 'retrieved', 'retrieveFailed', 'ringback', 'fallback', 'ended', 'reserved']) {
+  for (const name of ['parked', 'retrieving', 'retrieved', 'retrieveFailed', 'ringback', 'fallback', 'ended', 'reserved', 'partyReplaced']) {
     events.addEventListener(name, soon);
   }
   events.onopen = () => { status.textContent = 'Live'; soon(); };

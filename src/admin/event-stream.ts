@@ -19,6 +19,7 @@ const STREAMED: Record<ParkEventName, true> = {
   fallback: true,
   ended: true,
   orbitChanged: true,
+  partyReplaced: true,
 };
 
 /** A client buffering more than this (not reading) is disconnected. */

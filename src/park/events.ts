@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { EndReason } from './parked-call-state';
-import type { ParkedCallSnapshot } from './parked-call';
+import type { ParkedCallSnapshot, ParkedPartyInfo } from './parked-call';
 import type { FallbackAction } from './policy';
 
 /** The lamp state of an orbit: BLF maps free→terminated, parked→confirmed, ringingBack→early. */
@@ -34,6 +34,12 @@ export interface ParkEvents {
   /** The call left park for good; `reason` says why. The app releases whatever it still holds. */
   ended: { call: ParkedCallSnapshot; reason: EndReason };
   orbitChanged: { lot: string; orbit: number; state: OrbitLampState };
+  /**
+   * Another party took the parked one's place in the same orbit (a late attended transfer):
+   * `call.parked` names the new party, `previous` the one it replaced. Orbit, parker, ring-back
+   * target, timers and lamp state are unchanged, so no `orbitChanged` follows.
+   */
+  partyReplaced: { call: ParkedCallSnapshot; previous: ParkedPartyInfo };
 }
 
 export type ParkEventName = keyof ParkEvents;

@@ -205,6 +205,26 @@ export class ParkService {
     });
   }
 
+  /**
+   * The parked party was replaced in its orbit (an attended transfer that arrived after the parker
+   * had been parked itself): only who is parked changes; orbit, parker, ring-back target and timers
+   * stay. Throws ParkedCallNotFoundError, or ParkStateError unless the call is `parked`.
+   */
+  replaceParkedParty(callId: string, party: ParkedPartyRef): ParkedCallSnapshot {
+    return this.events.batch(() => {
+      const call = this.mustGet(callId);
+      const previous = call.replaceParty(partyInfo(party));
+      this.save(call);
+      const snapshot = call.snapshot();
+      this.log.info(
+        { callId: call.id, orbit: call.orbit, policy: call.lot, parked: snapshot.parked?.identity, previous: previous.identity },
+        'parked party replaced',
+      );
+      this.events.emit('partyReplaced', { call: snapshot, previous });
+      return snapshot;
+    });
+  }
+
   // ── retrieval ──────────────────────────────────────────────────────────────────────────────
 
   /** Start connecting `retriever` to the call at `orbit` in the retriever's own lot. */

@@ -113,6 +113,19 @@ export class ParkedCall {
     this.parkedParty = party;
   }
 
+  /**
+   * Someone else now sits in the orbit (a late attended transfer replaced the party); only while
+   * `parked`. Returns who was there before.
+   */
+  replaceParty(party: ParkedPartyInfo): ParkedPartyInfo {
+    const previous = this.parkedParty;
+    if (this.currentState !== 'parked' || previous === undefined) {
+      throw new ParkStateError(this.id, this.currentState, 'replace the parked party');
+    }
+    this.parkedParty = party;
+    return previous;
+  }
+
   /** Move to `to` if the edge is allowed, else throw ParkStateError and change nothing. */
   transition(to: ParkedCallState, now: number, detail: TransitionDetail = {}): void {
     const from = this.currentState;

@@ -171,6 +171,13 @@ describe('admin API: event stream', () => {
     await stream.until(() => stream.events.some((e) => e.event === 'parked'));
     expect(stream.events.find((e) => e.event === 'parked')?.data).toMatchObject({ call: { id: call.id, orbit: 701, lot: 'sales' } });
     expect(stream.events.find((e) => e.event === 'orbitChanged')?.data).toEqual({ lot: 'sales', orbit: 701, state: 'parked' });
+    h.park.replaceParkedParty(call.id, { identity: 'sip:1009@pbx.example.com', displayName: 'Transferee' });
+    await stream.until(() => stream.events.some((e) => e.event === 'partyReplaced'));
+    expect(stream.events.find((e) => e.event === 'partyReplaced')?.data).toMatchObject({
+      call: { id: call.id, orbit: 701, parked: { identity: 'sip:1009@pbx.example.com', displayName: 'Transferee' } },
+      previous: CALLER,
+    });
+    expect((await jsonOf<CallBody>(h.call(`/api/calls/${call.id}`))).call.parked).toEqual({ identity: 'sip:1009@pbx.example.com', displayName: 'Transferee' });
     h.park.hangup(call.id, 'adminHangup');
     await stream.until(() => stream.events.some((e) => e.event === 'ended'));
     expect(stream.events.find((e) => e.event === 'ended')?.data).toMatchObject({ reason: 'adminHangup' });

@@ -47,6 +47,7 @@ export const EVENT_NAMES: (keyof ParkEvents)[] = [
   'fallback',
   'ended',
   'orbitChanged',
+  'partyReplaced',
 ];
 
 export type RecordedEvent = { [K in keyof ParkEvents]: { name: K; payload: ParkEvents[K] } }[keyof ParkEvents];
