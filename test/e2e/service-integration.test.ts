@@ -4,7 +4,10 @@
  * only after its call was parked by the no-Referred-By workaround. Nothing may be left behind.
  */
 import fs from 'node:fs';
+import pino from 'pino';
+import { installBlf } from '../../src/sip/blf';
 import { freePort } from '../support/ports';
+import type { SippResult } from '../support/sipp';
 import { assertEngineIdle, literal, PEER, startParkStack, waitFor, type ParkStack } from '../support/e2e-stack';
 import { scenario, startScenario } from './sipp-run';
 
@@ -20,12 +23,25 @@ const POLICIES = [
 
 jest.setTimeout(60000);
 
+/** PEER as the park domain writes it in an identity (an IPv6 address in brackets). */
+const PEER_HOST = PEER.includes(':') ? `[${PEER.toLowerCase()}]` : PEER;
+
 function readLog(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
     return '';
   }
+}
+
+/** `<dialog state> <party> <display>` of every NOTIFY blf-watch-party.xml logged, in order. */
+function lampParties(result: SippResult): string[] {
+  const lamps: string[] = [];
+  for (const line of result.actionLog().split('\n')) {
+    const match = /^lamp \S+ \d+ \S+ (\S+) party=(\S*) display=(.*)$/.exec(line.trim());
+    if (match) lamps.push(`${match[1]} ${match[2]} ${match[3]}`.trim());
+  }
+  return lamps;
 }
 
 describe('service-mode integration over SIP', () => {
@@ -59,7 +75,36 @@ describe('service-mode integration over SIP', () => {
   });
 
   it('attended park where the parker waits past the self-park delay: the late transfer swaps the transferee in and hangs up the parker', async () => {
-    const parker = await startScenario({ scenario: 'attended-parker.xml', target: stack.target, service: '700', keys: { from_user: 'alice' } });
+    // A busy-lamp key on orbit 701 shows who is parked there (RFC 4235 remote identity).
+    const blf = installBlf({ srf: stack.srf, park: stack.park, config: { sip: { trustedPeers: [] }, park: { extension: '700' } }, log: pino({ level: 'silent' }) });
+    const watcher = await startScenario({ scenario: 'blf/blf-watch-party.xml', target: stack.target, service: '701', keys: { from_user: 'bob', expires: '600' }, timeoutSeconds: 40 });
+    try {
+      await waitFor(() => blf.counts().subscriptions, (count) => count === 1);
+      await blf.idle();
+      await lateTransfer();
+      // The transferee hung up: the orbit is free; the lamp says so before the subscription ends.
+      await waitFor(() => stack.park.list().length, (count) => count === 0);
+      await blf.idle();
+    } finally {
+      await blf.stop();
+    }
+    const lamps = await watcher.result;
+    expect({ outcome: lamps.outcome, errors: lamps.errorLog() }).toEqual({ outcome: 'ok', errors: lamps.errorLog() });
+    const host = literal(PEER_HOST);
+    const parties = lampParties(lamps);
+    const alice = parties.findIndex((lamp) => new RegExp(`^confirmed sip:alice@${host} Alice$`).test(lamp));
+    const carol = parties.findIndex((lamp) => new RegExp(`^confirmed sip:carol@${host} Carol$`).test(lamp));
+    expect({ alice: alice >= 0, carol: carol > alice, parties }).toEqual({ alice: true, carol: true, parties });
+    expect(parties[parties.length - 1]).toBe('terminated');
+  });
+
+  async function lateTransfer(): Promise<void> {
+    const parker = await startScenario({
+      scenario: 'attended-parker.xml',
+      target: stack.target,
+      service: '700',
+      keys: { from_user: 'alice', from_name: 'Alice' },
+    });
     const replaces = await waitFor(() => /replaces=(\S+)/.exec(readLog(parker.files.logs))?.[1], (value) => value !== undefined);
     expect(replaces).toBeDefined();
     const selfParked = await waitFor(
@@ -68,7 +113,7 @@ describe('service-mode integration over SIP', () => {
     );
     expect(selfParked).toBe(true);
     const before = stack.park.list();
-    expect(before).toMatchObject([{ orbit: 701, state: 'parked' }]);
+    expect(before).toMatchObject([{ orbit: 701, state: 'parked', parked: { identity: `sip:alice@${PEER_HOST}`, displayName: 'Alice' } }]);
 
     const transferee = await startScenario({
       scenario: 'attended-transferee.xml',
@@ -80,14 +125,15 @@ describe('service-mode integration over SIP', () => {
     const parkerResult = await parker.result;
     expect(parkerResult.outcome).toBe('ok');
     expect(parkerResult.actionLog()).toMatch(/orbit=701 [\s\S]*BYE received/);
-    // Same parked call, same orbit; the leg behind it is now the transferee's.
-    expect(stack.park.list()).toMatchObject([{ id: before[0]!.id, orbit: 701, state: 'parked' }]);
+    // Same parked call, same orbit, parker and ring-back target; the party parked in it is now the transferee.
+    const swapped = stack.park.getById(before[0]!.id);
+    expect(swapped).toEqual({ ...before[0], parked: { identity: `sip:carol@${PEER_HOST}`, displayName: 'Carol' } });
     expect(stack.app.counts()).toMatchObject({ parkedLegs: 1 });
     const transfereeResult = await transferee.result;
     expect(transfereeResult.outcome).toBe('ok');
     expect(transfereeResult.actionLog()).toMatch(/orbit=701 /);
     expect(stack.logs.some((line) => /swapped into orbit 701/.test(String(line.msg)))).toBe(true);
-  });
+  }
 
   it('retrieve to a phone (admin): late-offer INVITE, the phone\'s offer goes to the parked party, its answer in the ACK', async () => {
     const parked = await startScenario({

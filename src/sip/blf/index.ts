@@ -1,6 +1,7 @@
 /**
  * Busy lamps for park orbits (DESIGN §4.7). `installBlf` adds the SUBSCRIBE middleware to srf and
- * follows the park domain's `orbitChanged` events; stop() ends every subscription with a NOTIFY.
+ * follows the park domain's `orbitChanged` and `partyReplaced` events; stop() ends every
+ * subscription with a NOTIFY.
  */
 import type pino from 'pino';
 import type Srf from 'drachtio-srf';
@@ -48,14 +49,20 @@ export function installBlf(deps: BlfDeps): BlfService {
     isStopping: () => stopping,
   });
   deps.srf.use('subscribe', (req, res, next) => middleware(req, res, () => next()));
-  const off = deps.park.on('orbitChanged', ({ lot, orbit, state }) => {
+  const offLamp = deps.park.on('orbitChanged', ({ lot, orbit, state }) => {
     log.debug({ lot, orbit, state }, 'orbit lamp changed');
     manager.orbitChanged(lot, orbit);
+  });
+  // Same lamp, another parked party: phones show its identity, so they need the new document.
+  const offParty = deps.park.on('partyReplaced', ({ call }) => {
+    log.debug({ lot: call.lot, orbit: call.orbit }, 'parked party replaced');
+    manager.orbitChanged(call.lot, call.orbit);
   });
   return {
     async stop(): Promise<void> {
       stopping = true;
-      off();
+      offLamp();
+      offParty();
       await manager.stop();
     },
     counts: () => manager.counts(),

@@ -123,7 +123,8 @@ export async function completeAttendedPark(rt: ParkRuntime, call: InboundInvite,
 /**
  * The parker waited past `unreferredParkDelayMs` and was parked itself; now its transfer arrives.
  * The transferee takes the parker's place in the same orbit (the parked call, its lamp and its
- * ring-back target, the original parker, stay), and the parker's dialog is hung up.
+ * ring-back target, the original parker, stay; the domain's parked party becomes the transferee),
+ * and the parker's dialog is hung up.
  */
 async function swapIntoOrbit(rt: ParkRuntime, call: InboundInvite, selfParked: SelfParked, replaces: ReplacesTarget): Promise<void> {
   const { req, res, ctx } = call;
@@ -147,6 +148,8 @@ async function swapIntoOrbit(rt: ParkRuntime, call: InboundInvite, selfParked: S
   // The claim on the parked call moves to the transferee: hanging up the parker must not end it.
   selfParked.parkRegistration.forget();
   ctx.teardown.add('park', 'parked call', () => void rt.park.hangup(old.parkId));
+  // Still `parked` (checked above, nothing awaited since): lamps and the admin API now name the transferee.
+  rt.park.replaceParkedParty(old.parkId, { identity: call.caller.uri, displayName: call.caller.displayName });
   const leg = new ParkedLeg(old.parkId, old.orbit, ctx, dialog, dialogRegistration, call.caller, hold, holdRegistration);
   watchParkedLeg(rt, leg);
   leg.ctx.log.info(
