@@ -84,7 +84,10 @@ export function refuse(res: Srf.SrfResponse, err: unknown, log: pino.Logger): nu
   }
   const line = `refused: ${answer.status} ${answer.reason}`;
   if (answer.level === 'info') log.info({ status: answer.status }, line);
-  else log[answer.level]({ status: answer.status, err }, line);
+  // A stack only helps with our own failures; a refusal the caller earned (blocked, lot full) is
+  // logged with its message alone, which also keeps a flood of them cheap.
+  else if (answer.level === 'warn') log.warn({ status: answer.status, detail: err instanceof Error ? err.message : String(err) }, line);
+  else log.error({ status: answer.status, err }, line);
   if (res.finalResponseSent) return undefined;
   res.send(answer.status, answer.reason, { headers: answer.headers });
   return answer.status;

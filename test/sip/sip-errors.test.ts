@@ -76,6 +76,16 @@ describe('refuse', () => {
     expect(lines[0]).toMatchObject({ msg: 'refused: 486 Orbit 705 is occupied', status: 486 });
   });
 
+  it('logs a refusal the caller earned with its message and no stack, our own failure with the error', () => {
+    const { res } = fakeResponse();
+    const { log, lines } = capturingLogger();
+    refuse(res, new RetrievalBlockedError('identity', 41), log);
+    refuse(res, new Error('boom'), log);
+    expect(lines[0]).toMatchObject({ level: 40, status: 403, detail: expect.stringContaining('too many failed') });
+    expect(lines[0]).not.toHaveProperty('err');
+    expect(lines[1]).toMatchObject({ level: 50, status: 500, err: { message: 'boom', stack: expect.stringContaining('Error: boom') } });
+  });
+
   it('does not answer twice', () => {
     const { res, sent } = fakeResponse(true);
     expect(refuse(res, new Error('late'), pino({ level: 'silent' }))).toBeUndefined();
