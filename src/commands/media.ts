@@ -22,6 +22,7 @@ export function createMediaBackend(options: {
       address: config.address,
       portRange: { min: config.rtpPorts.start, max: config.rtpPorts.end },
       sounds: config.sounds,
+      rtpThread: config.rtpThread,
       log: log.child({ part: 'media' }),
     });
   }

@@ -114,6 +114,7 @@ const media = z
     anchor: z.enum(['direct', 'server']).default('direct'),
     rtpPorts: portRange.default('20000-20999'),
     address: z.string().ip({ message: 'expected an IP address' }).default('127.0.0.1'),
+    rtpThread: z.enum(['worker', 'main']).default('worker'),
     sounds: z
       .object({ music: nonEmpty.optional(), parkedOn: nonEmpty.optional(), digitsDir: nonEmpty.optional(), beep: nonEmpty.optional() })
       .strict()
@@ -262,5 +263,5 @@ export const KNOWN_KEYS: readonly string[] = [
   'maxFailuresPerAddress', 'windowSeconds', 'shutdown', 'drainSeconds', 'anchor', 'listenAddress', 'listenPort',
   'advertisedAddress', 'profile', 'soundsDir', 'connectedLine', 'courtesyTone', 'blf', 'minExpires', 'maxExpires', 'b2bua',
   'announceToParker', 'unreferredParkDelaySeconds', 'admission', 'maxCallsInSetup',
-  'maxEventLoopDelayMs', 'retryAfterSeconds',
+  'maxEventLoopDelayMs', 'retryAfterSeconds', 'rtpThread',
 ];

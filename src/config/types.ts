@@ -73,6 +73,8 @@ export interface MediaConfig {
   /** Address the embedded RTP engine binds and advertises in SDP. */
   readonly address: string;
   readonly sounds: SoundsConfig;
+  /** Embedded backend: send RTP from a worker thread (schema default) or from the main thread. */
+  readonly rtpThread?: 'worker' | 'main';
   /** Present when backend is freeswitch. */
   readonly freeswitch?: FreeswitchConfig;
 }

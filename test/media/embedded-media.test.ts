@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import pino from 'pino';
 import { encodeFrames, PCMU } from '../../src/media/embedded/codecs';
-import { createEmbeddedMedia, type EmbeddedMedia, type EmbeddedMediaOptions } from '../../src/media/embedded/embedded-media';
+import { createEmbeddedMedia, type EmbeddedMedia, type EmbeddedMediaOptions, type RtpThread } from '../../src/media/embedded/embedded-media';
 import { UnsupportedWavError, readWav } from '../../src/media/embedded/wav';
 import { InvalidSdpError, MediaUnavailableError, NoCommonCodecError, type HoldSession } from '../../src/media/types';
 import { audioPort, offerSdp, RtpPeer, type RtpPacket } from './rtp-peer';
@@ -32,7 +32,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-describe('embedded media engine (real sockets)', () => {
+// rtpThread worker runs the compiled worker: `npm run build` before `npx jest test/media`.
+describe.each<RtpThread>(['worker', 'main'])('embedded media engine (real sockets), RTP on the %s thread', (rtpThread) => {
   let shared: EmbeddedMedia;
   let media: EmbeddedMedia;
   const extraBackends: EmbeddedMedia[] = [];
@@ -41,7 +42,7 @@ describe('embedded media engine (real sockets)', () => {
 
   /** A backend with its own configuration for one test (encoding the sounds costs a moment). */
   function useBackend(options: Partial<EmbeddedMediaOptions>): EmbeddedMedia {
-    media = createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), log, ...options });
+    media = createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), log, rtpThread, ...options });
     extraBackends.push(media);
     return media;
   }
@@ -59,7 +60,7 @@ describe('embedded media engine (real sockets)', () => {
   }
 
   beforeAll(() => {
-    shared = createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), log });
+    shared = createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), log, rtpThread });
   });
 
   beforeEach(() => {
@@ -280,18 +281,18 @@ describe('embedded media engine (real sockets)', () => {
   });
 });
 
-describe('createEmbeddedMedia configuration', () => {
+describe.each<RtpThread>(['worker', 'main'])('createEmbeddedMedia configuration, RTP on the %s thread', (rtpThread) => {
   it('fails at start-up on an unusable WAV, naming the file', () => {
     const bad = join(__dirname, 'no-such-music.wav');
-    expect(() => createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), sounds: { music: bad }, log })).toThrow(
+    expect(() => createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), sounds: { music: bad }, log, rtpThread })).toThrow(
       UnsupportedWavError,
     );
-    expect(() => createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), sounds: { music: bad }, log })).toThrow(
+    expect(() => createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), sounds: { music: bad }, log, rtpThread })).toThrow(
       /no-such-music\.wav/,
     );
   });
 
   it('rejects a host name as the media address', () => {
-    expect(() => createEmbeddedMedia({ address: 'localhost', portRange: portRange(), log })).toThrow(TypeError);
+    expect(() => createEmbeddedMedia({ address: 'localhost', portRange: portRange(), log, rtpThread })).toThrow(TypeError);
   });
 });

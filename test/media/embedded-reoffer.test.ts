@@ -3,7 +3,7 @@
  * address, port or SSRC gets the music at its new place, on the same local port and codec.
  */
 import pino from 'pino';
-import { createEmbeddedMedia, type EmbeddedMedia } from '../../src/media/embedded/embedded-media';
+import { createEmbeddedMedia, type EmbeddedMedia, type RtpThread } from '../../src/media/embedded/embedded-media';
 import { NoCommonCodecError, type HoldSession } from '../../src/media/types';
 import { audioPort, offerSdp, RtpPeer } from './rtp-peer';
 
@@ -18,13 +18,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-describe('embedded hold session: a new offer from the held party', () => {
+describe.each<RtpThread>(['worker', 'main'])('embedded hold session: a new offer from the held party, RTP on the %s thread', (rtpThread) => {
   let media: EmbeddedMedia;
   const peers: RtpPeer[] = [];
   const sessions: HoldSession[] = [];
 
   beforeAll(() => {
-    media = createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), log });
+    media = createEmbeddedMedia({ address: '127.0.0.1', portRange: portRange(), log, rtpThread });
   });
 
   afterEach(async () => {

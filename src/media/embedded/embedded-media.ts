@@ -1,15 +1,22 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { MediaUnavailableError, NoCommonCodecError, type HoldRequest, type HoldSession, type MediaBackend } from '../types';
 import { PCMA, PCMU, type Codec, type CodecName } from './codecs';
 import { G722 } from './g722';
-import { Pacer } from './pacer';
+import { createLocalRtpHost } from './local-rtp-host';
 import { PortPool, type PortRange } from './port-pool';
+import type { RtpHost, StreamControl } from './rtp-host';
 import { buildAnswer, buildOffer, negotiateAnswer, negotiateOffer, type OfferNegotiation } from './sdp';
 import { EmbeddedHoldSession } from './session';
-import { defaultSoundFiles, loadSoundBank, type SoundFiles } from './sound-bank';
+import { checkSoundFiles, defaultSoundFiles, type SoundFiles } from './sound-bank';
+import { createWorkerRtpHost } from './worker-rtp-host';
+
+/** Where RTP is sent from: a worker thread (default), or the main thread with the SIP work. */
+export type RtpThread = 'worker' | 'main';
+
+export const DEFAULT_RTP_THREAD: RtpThread = 'worker';
 
 export interface EmbeddedMediaOptions {
   /** Local IPv4 or IPv6 address to bind RTP sockets to and to put in c= lines. */
@@ -22,6 +29,10 @@ export interface EmbeddedMediaOptions {
   readonly log: Logger;
   /** See PacerOptions.spinMs: trade CPU for tighter packet timing (default 0: off). */
   readonly pacerSpinMs?: number;
+  /** Default DEFAULT_RTP_THREAD. `worker` needs the compiled worker (dist/), see worker-rtp-host.ts. */
+  readonly rtpThread?: RtpThread;
+  /** With `rtpThread: worker`: sees the worker once it is created (tests, diagnostics). */
+  readonly onRtpWorker?: (worker: Worker) => void;
 }
 
 export interface EmbeddedMedia extends MediaBackend {
@@ -32,22 +43,13 @@ const AVAILABLE_CODECS: ReadonlyMap<CodecName, Codec> = new Map([PCMU, PCMA, G72
 const BIND_ATTEMPTS = 5;
 
 /**
- * RTP sockets only ever see IP literals (host names in SDP are resolved once per session), so
- * skip dns.lookup and its extra tick on every one of the 50 sends per second per call.
- */
-function literalLookup(address: string, _options: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
-  const family = isIP(address);
-  if (family === 0) callback(new TypeError(`RTP destination must be an IP address, got "${address}"`), address, 4);
-  else callback(null, address, family);
-}
-
-/**
- * The embedded RTP media engine. Reads and encodes every sound once, here, so a bad WAV fails
- * start-up with a message naming the file (UnsupportedWavError).
+ * The embedded RTP media engine. SDP negotiation, the port pool and the sessions' state live on
+ * the calling thread; the RTP streams in an RtpHost (the RTP worker, or this thread). Every sound
+ * is read here (and encoded where the streams run), so a bad WAV fails start-up with a message
+ * naming the file (UnsupportedWavError).
  */
 export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedia {
-  const family = isIP(options.address);
-  if (family === 0) throw new TypeError(`media address must be an IP address, got "${options.address}"`);
+  if (isIP(options.address) === 0) throw new TypeError(`media address must be an IP address, got "${options.address}"`);
   const log = options.log;
   const codecs = (options.codecs ?? [...AVAILABLE_CODECS.keys()]).map((name) => {
     const codec = AVAILABLE_CODECS.get(name);
@@ -56,29 +58,20 @@ export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedi
   });
   if (codecs.length === 0) throw new TypeError('at least one media codec is required');
   const files: SoundFiles = { ...defaultSoundFiles(), ...options.sounds };
-  const sounds = loadSoundBank(files, codecs, log);
+  const host = createHost(options, codecs, files);
   const pool = new PortPool(options.portRange);
-  const pacer = new Pacer({ log, spinMs: options.pacerSpinMs });
   const sessions = new Set<EmbeddedHoldSession>();
   let stopped = false;
 
-  async function bindSocket(): Promise<{ socket: Socket; port: number }> {
+  async function openStream(request: HoldRequest): Promise<{ stream: StreamControl; port: number }> {
     for (let attempt = 1; ; attempt++) {
       const port = pool.acquire();
-      const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6, lookup: literalLookup });
       try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind(port, options.address, () => {
-            socket.off('error', reject);
-            resolve();
-          });
-        });
-        return { socket, port };
+        return { stream: await host.open({ callId: request.callId, port, sound: request.sound ?? 'music' }), port };
       } catch (err) {
-        socket.close();
-        // Someone else holds this port: give it back (it goes to the end of the queue) and try another.
         pool.release(port);
+        if (err instanceof MediaUnavailableError) throw err;
+        // Someone else holds this port: it went to the end of the queue; try another.
         log.warn({ err, port }, 'cannot bind RTP port');
         if (attempt >= BIND_ATTEMPTS) throw new MediaUnavailableError(`cannot bind an RTP port on ${options.address}`);
       }
@@ -90,21 +83,17 @@ export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedi
     const sessionLog = log.child({ callId: request.callId });
     // Negotiate before taking a port, so a bad offer costs nothing.
     const negotiated = request.remoteOffer !== undefined ? negotiateOffer(request.remoteOffer, codecs, options.address) : undefined;
-    const { socket, port } = await bindSocket();
+    const { stream, port } = await openStream(request);
     if (stopped) {
-      socket.close();
+      await stream.close();
       pool.release(port);
       throw new MediaUnavailableError('embedded media is stopped');
     }
     const local = { address: options.address, port, sessionId: String(randomInt(1, 2 ** 47)), sessionVersion: 1 };
     let sessionVersion = local.sessionVersion;
     const session = new EmbeddedHoldSession({
-      callId: request.callId,
-      socket,
+      stream,
       localSdp: negotiated ? buildAnswer(negotiated, local) : buildOffer(codecs, local),
-      pacer,
-      sounds,
-      sound: request.sound ?? 'music',
       log: sessionLog,
       offeredCodecs: negotiated ? undefined : codecs,
       negotiateAnswer: (answer) => negotiateAnswer(answer, codecs, options.address),
@@ -131,9 +120,17 @@ export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedi
     async stop(): Promise<void> {
       stopped = true;
       await Promise.all([...sessions].map((session) => session.release()));
-      pacer.stop();
+      await host.stop();
     },
   };
+}
+
+function createHost(options: EmbeddedMediaOptions, codecs: readonly Codec[], files: SoundFiles): RtpHost {
+  const common = { address: options.address, files, log: options.log, pacerSpinMs: options.pacerSpinMs };
+  if ((options.rtpThread ?? DEFAULT_RTP_THREAD) === 'main') return createLocalRtpHost({ ...common, codecs });
+  // The worker reads and encodes the sounds itself; reading them here too makes a bad file fail now.
+  checkSoundFiles(files);
+  return createWorkerRtpHost({ ...common, codecs: codecs.map((codec) => codec.name), onWorker: options.onRtpWorker });
 }
 
 /** Negotiate a new offer, keeping the codec in use when the offer still has it. */

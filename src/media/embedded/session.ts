@@ -1,26 +1,17 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import type { Socket, RemoteInfo } from 'node:dgram';
-import { isIP } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HoldSession, HoldSound } from '../types';
-import { TIMESTAMP_STEP, type Codec, type CodecName, type Frame } from './codecs';
-import type { PacedStream, Pacer } from './pacer';
-import type { CodecSounds } from './sound-bank';
-import type { Negotiated, OfferNegotiation, RemoteMedia } from './sdp';
+import type { Codec } from './codecs';
+import { isSending, type StreamControl, type StreamMedia } from './rtp-host';
+import { HoldSessionStateError } from './rtp-stream';
+import type { Negotiated, OfferNegotiation } from './sdp';
 
-/** A method was called in a state where it makes no sense (e.g. acceptAnswer on an answered session). */
-export class HoldSessionStateError extends Error {
-  override readonly name = 'HoldSessionStateError';
-}
+export { HoldSessionStateError };
 
 export interface SessionDependencies {
-  readonly callId: string;
-  readonly socket: Socket;
   readonly localSdp: string;
-  readonly pacer: Pacer;
-  readonly sounds: ReadonlyMap<CodecName, CodecSounds>;
-  readonly sound: HoldSound;
+  /** The RTP half: in this thread or in the RTP worker. */
+  readonly stream: StreamControl;
   readonly log: Logger;
   /** Our offer's codecs, when we made the offer and wait for an answer. */
   readonly offeredCodecs?: readonly Codec[];
@@ -34,90 +25,42 @@ export interface SessionDependencies {
   readonly onReleased: (session: EmbeddedHoldSession) => void;
 }
 
-interface OneShot {
-  readonly frames: readonly Frame[];
-  position: number;
-  readonly done: () => void;
+function streamMedia(negotiated: Negotiated): StreamMedia {
+  return { codec: negotiated.codec.name, payloadType: negotiated.payloadType, sending: isSending(negotiated.direction), remote: negotiated.remote };
 }
-
-interface PendingOneShot {
-  readonly build: (sounds: CodecSounds) => readonly Frame[];
-  readonly done: () => void;
-}
-
-const RTP_HEADER_BYTES = 12;
-const RTP_VERSION_BITS = 0x80;
-const MARKER_BIT = 0x80;
 
 /**
- * One held party: a UDP socket, an RTP stream paced by the shared clock, and what it plays.
- * Symmetric RTP (RFC 4961): once RTP arrives, we send to where it came from.
+ * One held party, as the SIP app sees it: the SDP offer/answer state here, on the calling thread
+ * (localSdp, acceptAnswer and updateRemote answer synchronously); sending, playback and latching
+ * in its StreamControl.
  */
-export class EmbeddedHoldSession implements HoldSession, PacedStream {
+export class EmbeddedHoldSession implements HoldSession {
   readonly id = randomUUID();
 
   private readonly deps: SessionDependencies;
-  private readonly log: Logger;
-  private readonly ssrc = randomBytes(4).readUInt32BE(0);
-  private readonly timestampBase = randomBytes(4).readUInt32BE(0);
-  private sequence = randomBytes(2).readUInt16BE(0);
-  private startTick = 0;
-  private marker = true;
-
   private codec: Codec | undefined;
-  private payloadType = 0;
-  private sounds: CodecSounds | undefined;
-  private sending = false;
-  private destination: { address: string; port: number } | undefined;
-  /** SSRC of the peer stream we latched to; only that stream may move the destination again. */
-  private latchedSsrc: number | undefined;
-
-  private sound: HoldSound;
-  private loopPosition = 0;
-  private oneShot: OneShot | undefined;
-  private pendingOneShot: PendingOneShot | undefined;
-  private released: Promise<void> | undefined;
   private currentLocalSdp: string;
+  private released: Promise<void> | undefined;
 
   constructor(deps: SessionDependencies) {
     this.deps = deps;
     this.currentLocalSdp = deps.localSdp;
-    this.sound = deps.sound;
-    this.log = deps.log;
-    deps.socket.on('message', this.onPacket);
-    deps.socket.on('error', this.onSocketError);
+    deps.stream.onLost(() => {
+      if (this.released) return;
+      this.released = Promise.resolve();
+      deps.onReleased(this);
+    });
   }
 
   get localSdp(): string {
     return this.currentLocalSdp;
   }
 
-  get port(): number {
-    return this.deps.socket.address().port;
-  }
-
-  /** Where packets go now (for tests and diagnostics). */
-  get remote(): { address: string; port: number } | undefined {
-    return this.destination;
-  }
-
   /** Starts the stream with the outcome of the offer/answer exchange. */
   start(negotiated: Negotiated): void {
     if (this.released) return;
-    const sounds = this.deps.sounds.get(negotiated.codec.name);
-    if (!sounds) throw new HoldSessionStateError(`no sounds encoded for ${negotiated.codec.name}`);
     this.codec = negotiated.codec;
-    this.payloadType = negotiated.payloadType;
-    this.sounds = sounds;
-    this.sending = negotiated.direction === 'sendrecv' || negotiated.direction === 'sendonly';
-    this.setRemote(negotiated.remote);
-    this.log.debug({ codec: this.codec.name, payloadType: this.payloadType, direction: negotiated.direction }, 'hold media started');
-    if (this.pendingOneShot) {
-      const pending = this.pendingOneShot;
-      this.pendingOneShot = undefined;
-      this.beginOneShot(pending.build(sounds), pending.done);
-    }
-    this.startTick = this.deps.pacer.add(this);
+    this.deps.stream.start(streamMedia(negotiated));
   }
 
   acceptAnswer(remoteAnswer: string): void {
@@ -129,46 +72,30 @@ export class EmbeddedHoldSession implements HoldSession, PacedStream {
   updateRemote(offer: string): string {
     if (this.released) throw new HoldSessionStateError('updateRemote after release');
     const { negotiated, answer } = this.deps.answerReoffer(offer, this.codec);
+    this.currentLocalSdp = answer;
     if (!this.codec) {
       // Our own offer was still unanswered: the new offer settles the session instead.
-      this.currentLocalSdp = answer;
       this.start(negotiated);
       return answer;
     }
-    const sounds = this.deps.sounds.get(negotiated.codec.name);
-    if (!sounds) throw new HoldSessionStateError(`no sounds encoded for ${negotiated.codec.name}`);
-    if (negotiated.codec !== this.codec) {
-      // A prompt encoded for the old codec cannot go on in the new one: cut it short.
-      this.oneShot?.done();
-      this.oneShot = undefined;
-      this.codec = negotiated.codec;
-      this.sounds = sounds;
-    }
-    this.payloadType = negotiated.payloadType;
-    this.sending = negotiated.direction === 'sendrecv' || negotiated.direction === 'sendonly';
-    this.currentLocalSdp = answer;
-    // The party moved (new address, port or SSRC): forget the old latch and follow the new offer.
-    this.latchedSsrc = undefined;
-    this.destination = undefined;
-    this.marker = true;
-    this.setRemote(negotiated.remote);
-    this.log.info({ codec: this.codec.name, remote: negotiated.remote, direction: negotiated.direction }, 'hold media re-negotiated');
+    this.codec = negotiated.codec;
+    this.deps.stream.update(streamMedia(negotiated));
+    this.deps.log.info({ codec: negotiated.codec.name, remote: negotiated.remote, direction: negotiated.direction }, 'hold media re-negotiated');
     return answer;
   }
 
   play(sound: HoldSound): void {
-    if (sound === this.sound) return;
-    this.sound = sound;
-    this.loopPosition = 0;
-    if (!this.oneShot) this.marker = true;
+    if (!this.released) this.deps.stream.play(sound);
   }
 
   announce(digits: string): Promise<void> {
-    return this.playOnce((sounds) => sounds.announcement(digits));
+    if (this.released) return Promise.resolve();
+    return this.deps.stream.playOnce({ kind: 'announce', digits });
   }
 
   beep(): Promise<void> {
-    return this.playOnce((sounds) => sounds.beep);
+    if (this.released) return Promise.resolve();
+    return this.deps.stream.playOnce({ kind: 'beep' });
   }
 
   release(): Promise<void> {
@@ -176,122 +103,8 @@ export class EmbeddedHoldSession implements HoldSession, PacedStream {
     return this.released;
   }
 
-  onTick(tick: number): void {
-    // Playback advances with the clock even when nothing can be sent, so prompts still end.
-    const frame = this.nextFrame();
-    if (this.sending && this.destination) this.send(tick, frame, this.destination);
-    this.finishOneShotIfDone();
-  }
-
-  private send(tick: number, frame: Frame, to: { address: string; port: number }): void {
-    const header = Buffer.allocUnsafe(RTP_HEADER_BYTES);
-    header[0] = RTP_VERSION_BITS;
-    header[1] = (this.marker ? MARKER_BIT : 0) | this.payloadType;
-    header.writeUInt16BE(this.sequence, 2);
-    header.writeUInt32BE((this.timestampBase + (tick - this.startTick) * TIMESTAMP_STEP) >>> 0, 4);
-    header.writeUInt32BE(this.ssrc, 8);
-    this.marker = false;
-    this.sequence = (this.sequence + 1) & 0xffff;
-    // No callback: on an unconnected UDP socket send errors carry no information we act on,
-    // and a callback per packet costs a request object each time.
-    this.deps.socket.send([header, frame], to.port, to.address);
-  }
-
-  private nextFrame(): Frame {
-    const shot = this.oneShot;
-    if (shot) return shot.frames[shot.position++]!;
-    const loop = this.sounds!.loops[this.sound];
-    const frame = loop[this.loopPosition % loop.length]!;
-    this.loopPosition = (this.loopPosition + 1) % loop.length;
-    return frame;
-  }
-
-  private finishOneShotIfDone(): void {
-    const shot = this.oneShot;
-    if (shot && shot.position >= shot.frames.length) {
-      this.oneShot = undefined;
-      this.marker = true;
-      shot.done();
-    }
-  }
-
-  private playOnce(build: (sounds: CodecSounds) => readonly Frame[]): Promise<void> {
-    if (this.released) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      // A new prompt cuts short the one playing (or waiting); that one's promise resolves.
-      this.pendingOneShot?.done();
-      this.pendingOneShot = undefined;
-      if (!this.sounds) {
-        this.pendingOneShot = { build, done: resolve };
-        return;
-      }
-      this.beginOneShot(build(this.sounds), resolve);
-    });
-  }
-
-  private beginOneShot(frames: readonly Frame[], done: () => void): void {
-    this.oneShot?.done();
-    this.oneShot = frames.length > 0 ? { frames, position: 0, done } : undefined;
-    if (!this.oneShot) done();
-    this.marker = true;
-  }
-
-  private setRemote(remote: RemoteMedia): void {
-    if (this.latchedSsrc !== undefined || remote.address === null) return;
-    if (isIP(remote.address) !== 0) {
-      this.destination = { address: remote.address, port: remote.port };
-      return;
-    }
-    const family = this.deps.socket.address().family === 'IPv6' ? 6 : 4;
-    lookup(remote.address, { family })
-      .then(({ address }) => {
-        if (this.latchedSsrc === undefined && !this.released) this.destination = { address, port: remote.port };
-      })
-      .catch((err: unknown) => this.log.warn({ err, host: remote.address }, 'cannot resolve the media address; waiting for RTP to latch'));
-  }
-
-  private readonly onPacket = (packet: Buffer, from: RemoteInfo): void => {
-    try {
-      if (packet.length < RTP_HEADER_BYTES || (packet[0]! & 0xc0) !== RTP_VERSION_BITS) return;
-      const payloadType = packet[1]! & 0x7f;
-      if (payloadType >= 72 && payloadType <= 76) return; // RTCP multiplexed on the RTP port (RFC 5761 §4)
-      const ssrc = packet.readUInt32BE(8);
-      // Latch to the first stream, then follow only that SSRC (a NAT rebinding), so that a
-      // stray or spoofed packet cannot turn our music towards somebody else.
-      if (this.latchedSsrc !== undefined && ssrc !== this.latchedSsrc) return;
-      const current = this.destination;
-      this.latchedSsrc = ssrc;
-      if (current && current.address === from.address && current.port === from.port) return;
-      this.log.info({ from: `${from.address}:${from.port}`, was: current && `${current.address}:${current.port}` }, 'RTP latched to its source');
-      this.destination = { address: from.address, port: from.port };
-    } catch (err) {
-      this.log.error({ err }, 'failed to handle an incoming RTP packet');
-    }
-  };
-
-  private readonly onSocketError = (err: Error): void => {
-    this.log.warn({ err }, 'RTP socket error');
-  };
-
   private async close(): Promise<void> {
-    this.deps.pacer.remove(this);
-    this.sending = false;
-    this.pendingOneShot?.done();
-    this.pendingOneShot = undefined;
-    this.oneShot?.done();
-    this.oneShot = undefined;
-    const socket = this.deps.socket;
-    socket.off('message', this.onPacket);
-    await new Promise<void>((resolve) => {
-      try {
-        socket.close(() => resolve());
-      } catch (err) {
-        this.log.debug({ err }, 'RTP socket was already closed');
-        resolve();
-      }
-    });
-    socket.off('error', this.onSocketError);
+    await this.deps.stream.close();
     this.deps.onReleased(this);
-    this.log.debug('hold media released');
   }
 }

@@ -48,18 +48,27 @@ export function defaultSoundFiles(): SoundFiles {
  * file) at start-up rather than when a call is parked.
  */
 export function loadSoundBank(files: SoundFiles, codecs: readonly Codec[], log: Logger): Map<CodecName, CodecSounds> {
-  const source = {
-    music: readWav(files.music),
-    parkedOn: readWav(files.parkedOn),
-    beep: readWav(files.beep),
-    digits: Array.from({ length: 10 }, (_, d) => readWav(join(files.digitsDir, `${d}.wav`))),
-  };
+  const source = readSounds(files);
   const bank = new Map<CodecName, CodecSounds>();
   for (const codec of codecs) {
     bank.set(codec.name, encodeSounds(codec, source));
     log.debug({ codec: codec.name }, 'sounds encoded');
   }
   return bank;
+}
+
+/** Reads every file without encoding it: throws UnsupportedWavError (naming the file) as loadSoundBank would. */
+export function checkSoundFiles(files: SoundFiles): void {
+  readSounds(files);
+}
+
+function readSounds(files: SoundFiles): { music: Pcm; parkedOn: Pcm; beep: Pcm; digits: Pcm[] } {
+  return {
+    music: readWav(files.music),
+    parkedOn: readWav(files.parkedOn),
+    beep: readWav(files.beep),
+    digits: Array.from({ length: 10 }, (_, d) => readWav(join(files.digitsDir, `${d}.wav`))),
+  };
 }
 
 function encodeSounds(codec: Codec, source: { music: Pcm; parkedOn: Pcm; beep: Pcm; digits: Pcm[] }): CodecSounds {

@@ -1,0 +1,160 @@
+/**
+ * What only the RTP worker (media.rtpThread: worker) does: its lifetime, its crash, its log
+ * forwarding, and prompts that resolve when the worker says they have played. Runs the compiled
+ * worker: `npm run build` before `npx jest test/media`.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
+import pino from 'pino';
+import { encodeFrames, PCMU } from '../../src/media/embedded/codecs';
+import { createEmbeddedMedia, type EmbeddedMedia } from '../../src/media/embedded/embedded-media';
+import { readWav } from '../../src/media/embedded/wav';
+import { MediaUnavailableError } from '../../src/media/types';
+import { audioPort, offerSdp, RtpPeer, type RtpPacket } from './rtp-peer';
+
+const DIST_EMBEDDED = join(__dirname, '../../dist/src/media/embedded');
+const musicFrames = new Set(
+  encodeFrames(PCMU, readWav(join(__dirname, '../../sounds/music.wav')).samples, { loop: true }).map((f) => f.toString('hex')),
+);
+const isMusic = (p: RtpPacket): boolean => musicFrames.has(p.payload.toString('hex'));
+
+function portRange(pairs = 20): { min: number; max: number } {
+  const min = 20000 + 2 * Math.floor(Math.random() * 18000);
+  return { min, max: min + 2 * pairs - 1 };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface LogRecord {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+describe('embedded media: the RTP worker thread', () => {
+  let media: EmbeddedMedia | undefined;
+  let worker: Worker | undefined;
+  let records: LogRecord[] = [];
+  const peers: RtpPeer[] = [];
+
+  function start(): EmbeddedMedia {
+    records = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => records.push(JSON.parse(line) as LogRecord) });
+    media = createEmbeddedMedia({
+      address: '127.0.0.1',
+      portRange: portRange(),
+      codecs: ['PCMU'],
+      log,
+      rtpThread: 'worker',
+      onRtpWorker: (created) => {
+        worker = created;
+      },
+    });
+    return media;
+  }
+
+  async function peer(): Promise<RtpPeer> {
+    const p = await RtpPeer.open();
+    peers.push(p);
+    return p;
+  }
+
+  afterEach(async () => {
+    await media?.stop();
+    media = undefined;
+    worker = undefined;
+    await Promise.all(peers.splice(0).map((p) => p.close()));
+  });
+
+  it('stop() releases the sessions and terminates the worker', async () => {
+    const backend = start();
+    const exited = new Promise<number>((resolve) => worker!.once('exit', resolve));
+    const phone = await peer();
+    await backend.hold({ callId: 'stop', remoteOffer: offerSdp(phone.port, '0') });
+    await phone.waitFor(3);
+    await backend.stop();
+    await expect(exited).resolves.toBe(1);
+    expect(backend.activeSessions()).toBe(0);
+    const count = phone.packets.length;
+    await sleep(80);
+    expect(phone.packets.length).toBe(count);
+    expect(records.filter((r) => r.level >= 50)).toEqual([]);
+  });
+
+  it('does not keep the process alive, whether or not stop() is called', async () => {
+    const script = (stop: boolean, min = portRange().min): string => `
+      const pino = require('pino');
+      const { createEmbeddedMedia } = require(${JSON.stringify(DIST_EMBEDDED)});
+      const media = createEmbeddedMedia({ address: '127.0.0.1', portRange: { min: ${min}, max: ${min + 9} },
+        codecs: ['PCMU'], log: pino({ level: 'silent' }), rtpThread: 'worker' });
+      ${stop ? `media.hold({ callId: 'exit', remoteOffer: ${JSON.stringify(offerSdp(9, '0'))} })
+        .then(() => media.stop()).then(() => console.log('stopped'));` : ''}`;
+    const run = (stop: boolean): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> => {
+      const begun = performance.now();
+      return new Promise((resolve) => {
+        const child = execFile(process.execPath, ['-e', script(stop)], { timeout: 10000 }, (_err, stdout, stderr) =>
+          resolve({ code: child.exitCode, stdout, stderr, ms: performance.now() - begun }),
+        );
+      });
+    };
+    const [stopped, idle] = await Promise.all([run(true), run(false)]);
+    expect(stopped).toMatchObject({ code: 0, stdout: 'stopped\n', stderr: '' });
+    expect(idle).toMatchObject({ code: 0, stderr: '' });
+    expect(stopped.ms).toBeLessThan(8000);
+  });
+
+  it('a crash of the worker is logged at error, releases its sessions and makes hold() fail with MediaUnavailableError', async () => {
+    const backend = start();
+    const phone = await peer();
+    const session = await backend.hold({ callId: 'crash', remoteOffer: offerSdp(phone.port, '0') });
+    await phone.waitFor(3);
+    const announcing = session.announce('42');
+    // An unknown message is a bug on the main thread's side: the worker throws on it.
+    worker!.postMessage({ type: 'no-such-message' });
+    const holding = backend.hold({ callId: 'during-crash', remoteOffer: offerSdp(phone.port, '0') });
+    await expect(holding).rejects.toThrow(MediaUnavailableError);
+    await expect(announcing).resolves.toBeUndefined();
+    expect(backend.activeSessions()).toBe(0);
+    await expect(session.release()).resolves.toBeUndefined();
+    await expect(session.beep()).resolves.toBeUndefined();
+    await expect(backend.hold({ callId: 'after-crash', remoteOffer: offerSdp(phone.port, '0') })).rejects.toThrow(MediaUnavailableError);
+    const errors = records.filter((r) => r.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toMatch(/RTP worker crashed/);
+    const count = phone.packets.length;
+    await sleep(80);
+    expect(phone.packets.length).toBe(count);
+  });
+
+  it('announce() resolves once the worker has played the prompt', async () => {
+    const backend = start();
+    const phone = await peer();
+    const session = await backend.hold({ callId: 'announce', remoteOffer: offerSdp(phone.port, '0') });
+    await phone.waitFor(3);
+    const from = phone.packets.length;
+    const begun = performance.now();
+    await session.announce('7');
+    // 200 ms lead-in, ~0.9 s "parked on", one digit, 400 ms tail.
+    expect(performance.now() - begun).toBeGreaterThan(1200);
+    const prompt = phone.packets.slice(from).filter((p) => !isMusic(p));
+    expect(prompt.length).toBeGreaterThan(55);
+    await phone.waitFor(phone.packets.length + 5);
+    expect(phone.packets.slice(-3).every(isMusic)).toBe(true);
+  });
+
+  it('forwards the worker log records to the main logger, with the session fields', async () => {
+    const backend = start();
+    const phone = await peer();
+    const nat = await peer();
+    const session = await backend.hold({ callId: 'latch-log', remoteOffer: offerSdp(phone.port, '0') });
+    await nat.sendRtp(audioPort(session.localSdp));
+    await nat.waitFor(2);
+    const latched = records.find((r) => r.msg === 'RTP latched to its source');
+    expect(latched).toMatchObject({ level: 30, callId: 'latch-log', from: `127.0.0.1:${nat.port}` });
+    expect(typeof latched!['time']).toBe('number');
+  });
+});
