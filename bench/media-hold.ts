@@ -1,7 +1,7 @@
 /**
  * Focused benchmark of the embedded media engine alone: N hold sessions playing music, no SIP.
  *
- *   node dist/bench/media-hold.js [--sessions 500,1000] [--seconds 10] [--sink] [--spin-ms N]
+ *   node dist/bench/media-hold.js [--sessions 500,1000] [--seconds 10] [--sink] [--spin-ms N] [--rtp-thread worker|main]
  *
  * A sender child process runs createEmbeddedMedia and answers N offers that all point at one sink
  * port on 127.0.0.1; after 3 s of settling, the sender's CPU (/proc, % of one core) is measured while
@@ -9,6 +9,8 @@
  * Without --sink nobody binds the sink port (the kernel drops the packets after tshark saw them),
  * as in park-bench's park-hold; with --sink a separate sink process receives them and computes
  * RFC 3550 interarrival jitter per SSRC from its own arrival times, so its CPU is not the sender's.
+ * The sender's CPU (/proc/PID/stat) counts all its threads, the RTP worker included; its CPU wait
+ * (/proc/PID/schedstat) only the main thread's.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import fs from 'node:fs';
@@ -16,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createEmbeddedMedia } from '../src/media/embedded';
+import type { RtpThread } from '../src/media/embedded/embedded-media';
 import { installExitCleanup, spawnChild, stopAllChildren } from './lib/children';
 import { CpuMeter } from './lib/proc-stats';
 import { PARK_TARGETS } from './park-bench';
@@ -54,11 +57,11 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-async function runSender(sessions: number, sinkPort: number, spinMs: number | undefined): Promise<void> {
+async function runSender(sessions: number, sinkPort: number, spinMs: number | undefined, rtpThread: RtpThread | undefined): Promise<void> {
   const log = pino({ level: 'warn' });
   // Below the tests' random RTP ranges (20000+) and the OS's ephemeral ports (32768+), with spare pairs for ports someone holds.
   const min = 10000 + 2 * Math.floor(Math.random() * 2000);
-  const media = createEmbeddedMedia({ address: '127.0.0.1', portRange: { min, max: min + sessions * 2 + 999 }, codecs: ['PCMU'], log, pacerSpinMs: spinMs });
+  const media = createEmbeddedMedia({ address: '127.0.0.1', portRange: { min, max: min + sessions * 2 + 999 }, codecs: ['PCMU'], log, pacerSpinMs: spinMs, rtpThread });
   for (let i = 0; i < sessions; i++) await media.hold({ callId: `bench-${i}`, remoteOffer: offer(sinkPort) });
   process.stdout.write(`sender ready: ${media.activeSessions()} sessions\n`);
   process.once('SIGTERM', () => {
@@ -120,6 +123,7 @@ export interface MediaHoldOptions {
   seconds: number;
   sink: boolean;
   spinMs?: number;
+  rtpThread?: RtpThread;
   log: (line: string) => void;
 }
 
@@ -132,6 +136,7 @@ async function runLevel(sessions: number, options: MediaHoldOptions, dir: string
     : undefined;
   await sink?.waitFor(/sink ready/, 10000);
   const spinArgs = options.spinMs === undefined ? [] : ['--spin-ms', String(options.spinMs)];
+  if (options.rtpThread !== undefined) spinArgs.push('--rtp-thread', options.rtpThread);
   const sender = spawnChild({
     name: 'sender',
     command: process.execPath,
@@ -204,11 +209,17 @@ function argValue(args: string[], name: string): string | undefined {
   return index >= 0 ? args[index + 1] : undefined;
 }
 
+function rtpThreadArg(args: string[]): RtpThread | undefined {
+  const value = argValue(args, '--rtp-thread');
+  if (value === undefined || value === 'worker' || value === 'main') return value;
+  throw new TypeError(`--rtp-thread must be worker or main, got ${value}`);
+}
+
 async function main(args: string[]): Promise<void> {
   const senderAt = args.indexOf('--sender-child');
   if (senderAt >= 0) {
     const spin = argValue(args, '--spin-ms');
-    await runSender(Number(args[senderAt + 1]), Number(args[senderAt + 2]), spin === undefined ? undefined : Number(spin));
+    await runSender(Number(args[senderAt + 1]), Number(args[senderAt + 2]), spin === undefined ? undefined : Number(spin), rtpThreadArg(args));
     return;
   }
   const sinkAt = args.indexOf('--sink-child');
@@ -223,6 +234,7 @@ async function main(args: string[]): Promise<void> {
     seconds: Number(argValue(args, '--seconds') ?? 10),
     sink: args.includes('--sink'),
     spinMs: spin === undefined ? undefined : Number(spin),
+    rtpThread: rtpThreadArg(args),
     log: (line) => process.stdout.write(`${line}\n`),
   });
   await stopAllChildren();
