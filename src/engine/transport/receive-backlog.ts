@@ -5,7 +5,7 @@
  * work) before anything in the event loop notices: timers still fire on time between batches of
  * reads, so the event-loop delay stays low while every request waits seconds, peers retransmit and
  * calls time out. The queue itself is the honest signal. Linux publishes it per socket in
- * /proc/net/udp{,6} (`rx_queue`, in kernel accounting bytes, about three times the payload);
+ * /proc/net/udp{,6} (`rx_queue`, in kernel accounting bytes: a 500-byte datagram counts 1280 on loopback);
  * elsewhere the monitor reports 0 and logs once that it cannot see the queue.
  */
 import { readFile } from 'node:fs/promises';
