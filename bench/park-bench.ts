@@ -60,6 +60,8 @@ export interface CycleStepFigures {
   shed503: number;
   otherRefusals: number;
   timeouts: number;
+  /** Parked parties that hung up after 20 s without a retrieval (their retriever was refused or failed). */
+  unretrieved: number;
   achievedRate: number;
   parkP50Ms: number;
   parkP99Ms: number;
@@ -135,8 +137,10 @@ async function runCycleStep(server: CallparkChild, sinkPort: number, rate: numbe
   const shed503 = both.reduce((sum, result) => sum + countLogged(result, /refused 503/), 0);
   const refusals = both.reduce((sum, result) => sum + countLogged(result, /refused \d+/), 0);
   const timeouts = both.reduce((sum, result) => sum + countLogged(result, /timed out/), 0);
+  const unretrieved = countLogged(parked.result, /not retrieved/);
   const failed = both.reduce((sum, result) => sum + (result.stats?.failed ?? 0), 0);
-  const completed = Math.max(0, (retrieved.result.stats?.successful ?? 0) - countLogged(retrieved.result, /refused \d+|timed out/));
+  // A refused or timed-out retriever ends through the scenario's "fail" label: SIPp counts it failed, not successful.
+  const completed = retrieved.result.stats?.successful ?? 0;
   const partial = {
     rate,
     cycles: calls,
@@ -145,6 +149,7 @@ async function runCycleStep(server: CallparkChild, sinkPort: number, rate: numbe
     shed503,
     otherRefusals: refusals - shed503,
     timeouts,
+    unretrieved,
     achievedRate: round(retrieved.achievedRate, 0),
     parkP50Ms: percentile(parked.responseTimes, 50),
     parkP99Ms: percentile(parked.responseTimes, 99),
@@ -160,6 +165,7 @@ async function runCycleStep(server: CallparkChild, sinkPort: number, rate: numbe
     failed === 0 &&
     refusals === 0 &&
     timeouts === 0 &&
+    unretrieved === 0 &&
     completed === calls &&
     partial.achievedRate >= 0.8 * rate;
   return { figures: { ...partial, clean }, parked, retrieved };
@@ -181,7 +187,7 @@ async function runCycles(dir: string, options: ParkBenchOptions, commands: Map<s
       steps.push(figures);
       options.log(
         `park bench: ${rate} cycles/s → ${figures.completed}/${figures.cycles} retrieved, ${figures.failed} failed ` +
-          `(${figures.shed503} × 503, ${figures.otherRefusals} other refusals, ${figures.timeouts} timeouts), ` +
+          `(${figures.shed503} × 503, ${figures.otherRefusals} other refusals, ${figures.timeouts} timeouts, ${figures.unretrieved} parked never retrieved), ` +
           `retrieve p50 ${figures.retrieveP50Ms} ms p99 ${figures.retrieveP99Ms} ms, CPU ${figures.cpuPercent}% (waited ${figures.cpuWaitPercent}%), load ${loadAverage()}`,
       );
       if (!figures.clean) break;
@@ -273,7 +279,7 @@ export function formatParkBench(result: ParkBenchResult): string {
   if (result.cycles.length > 0) {
     parts.push(
       markdownTable(
-        ['cycles/s asked', 'retrieved', 'failed', '503', 'other refusals', 'timeouts', 'cycles/s done', 'park p50/p99 ms', 'retrieve p50/p99 ms', 'CPU %', 'CPU ms/cycle', 'CPU wait %', 'RSS peak MiB', 'clean'],
+        ['cycles/s asked', 'retrieved', 'failed', '503', 'other refusals', 'timeouts', 'never retrieved', 'cycles/s done', 'park p50/p99 ms', 'retrieve p50/p99 ms', 'CPU %', 'CPU ms/cycle', 'CPU wait %', 'RSS peak MiB', 'clean'],
         result.cycles.map((step) => [
           step.rate,
           `${step.completed}/${step.cycles}`,
@@ -281,6 +287,7 @@ export function formatParkBench(result: ParkBenchResult): string {
           step.shed503,
           step.otherRefusals,
           step.timeouts,
+          step.unretrieved,
           step.achievedRate,
           `${step.parkP50Ms}/${step.parkP99Ms}`,
           `${step.retrieveP50Ms}/${step.retrieveP99Ms}`,

@@ -94,6 +94,7 @@ A second signal exits at once.`,
           sip: config.sip.listen.map((listen) => ({ ...listen })),
           admin: engineAddress,
           secret: config.engine.secret,
+          overload: { maxReceiveQueueBytes: config.sip.admission.maxReceiveQueueBytes, retryAfterSeconds: config.sip.admission.retryAfterSeconds },
           log,
           ...(config.sip.externalAddress === undefined ? {} : { externalAddress: config.sip.externalAddress }),
         });

@@ -174,6 +174,7 @@ const admission = z
   .object({
     maxCallsInSetup: z.number().int().positive().default(100),
     maxEventLoopDelayMs: z.number().int().positive().default(250),
+    maxReceiveQueueBytes: z.number().int().min(0).default(1_048_576),
     retryAfterSeconds: z.number().int().positive().max(3600).default(2),
   })
   .strict();
@@ -263,5 +264,5 @@ export const KNOWN_KEYS: readonly string[] = [
   'maxFailuresPerAddress', 'windowSeconds', 'shutdown', 'drainSeconds', 'anchor', 'listenAddress', 'listenPort',
   'advertisedAddress', 'profile', 'soundsDir', 'connectedLine', 'courtesyTone', 'blf', 'minExpires', 'maxExpires', 'b2bua',
   'announceToParker', 'unreferredParkDelaySeconds', 'admission', 'maxCallsInSetup',
-  'maxEventLoopDelayMs', 'retryAfterSeconds', 'rtpThread',
+  'maxEventLoopDelayMs', 'maxReceiveQueueBytes', 'retryAfterSeconds', 'rtpThread',
 ];

@@ -135,6 +135,8 @@ export interface Config {
     readonly admission: {
       readonly maxCallsInSetup: number;
       readonly maxEventLoopDelayMs: number;
+      /** Embedded engine: new INVITEs get 503 while the SIP UDP receive queues hold more than this (0: off). */
+      readonly maxReceiveQueueBytes: number;
       readonly retryAfterSeconds: number;
     };
   };

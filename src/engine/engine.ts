@@ -2,12 +2,15 @@
  * Composition of the embedded SIP engine: transport → transactions → SIP core → control socket,
  * torn down in reverse by close(). Behaves towards drachtio-srf apps as drachtio-server does.
  */
+import { isIPv6 } from 'node:net';
 import { ControlServer } from './control/control-server';
 import type { AppConnection } from './control/types';
+import { BacklogGate } from './core/new-call-gate';
 import { SipCore, type CoreCounts } from './core/sip-core';
 import type { EngineOptions, RunningEngine } from './options';
 import { TransactionLayer } from './transaction/transaction-layer';
 import { DEFAULT_TIMERS, type TimerSettings, type TransactionLayerUser } from './transaction/types';
+import { monitorReceiveBacklog, type ReceiveBacklog } from './transport/receive-backlog';
 import { createTransportLayer } from './transport/transport-layer';
 import type { ListenSpec } from './transport/types';
 import { IdleHeapRelease } from './idle-heap-release';
@@ -31,6 +34,8 @@ export interface RunningEngineWithCore extends RunningEngine {
 
 const DEFAULT_PENDING_REQUEST_TIMEOUT_MS = 64_000;
 const DEFAULT_INVITE_TIMEOUT_MS = 180_000;
+/** How often the UDP receive queues are read for load shedding: 100 ms of backlog at most goes unnoticed. */
+const BACKLOG_SAMPLE_MS = 100;
 
 export async function startEngine(options: EngineOptions, tuning: EngineTuning = {}): Promise<RunningEngineWithCore> {
   const log = options.log.child({ part: 'engine' });
@@ -50,7 +55,20 @@ export async function startEngine(options: EngineOptions, tuning: EngineTuning =
     inviteTimeoutMs: tuning.inviteTimeoutMs ?? DEFAULT_INVITE_TIMEOUT_MS,
     ...(options.externalAddress === undefined ? {} : { externalAddress: options.externalAddress }),
   };
+  let backlog: ReceiveBacklog | undefined;
+  const overload = options.overload;
+  if (overload !== undefined && overload.maxReceiveQueueBytes > 0) {
+    const udp = transport.listening().filter((spec) => spec.protocol === 'udp');
+    backlog = monitorReceiveBacklog({
+      ports: udp.map((spec) => ({ port: spec.port, family: isIPv6(spec.host) ? 6 : 4 })),
+      intervalMs: BACKLOG_SAMPLE_MS,
+      log,
+    });
+  }
   const sipCore = new SipCore({
+    ...(backlog === undefined || overload === undefined
+      ? {}
+      : { newCallGate: new BacklogGate(backlog, overload.maxReceiveQueueBytes, overload.retryAfterSeconds, log.child({ layer: 'core' })) }),
     transport,
     transactions,
     apps: { connectionFor: (method: string): AppConnection | undefined => late.control?.connectionFor(method) },
@@ -82,6 +100,7 @@ export async function startEngine(options: EngineOptions, tuning: EngineTuning =
   try {
     admin = await controlServer.listen(options.admin.host, options.admin.port);
   } catch (error) {
+    backlog?.stop();
     sipCore.close();
     transactions.close();
     await transport.close();
@@ -112,6 +131,7 @@ export async function startEngine(options: EngineOptions, tuning: EngineTuning =
     close: () => {
       closing ??= (async () => {
         heapRelease.stop();
+        backlog?.stop();
         await controlServer.close();
         sipCore.close();
         transactions.close();

@@ -12,6 +12,11 @@ export interface EngineOptions {
   timers?: Partial<TimerSettings>;
   /** Largest admin frame accepted from an app, bytes (default 1 MiB). */
   maxFrameBytes?: number;
+  /**
+   * Engine-level load shedding: new INVITEs get 503 with Retry-After while the UDP listeners'
+   * kernel receive queues hold more than `maxReceiveQueueBytes` (Linux; off when absent or 0).
+   */
+  overload?: { maxReceiveQueueBytes: number; retryAfterSeconds: number };
   log: pino.Logger;
 }
 

@@ -224,7 +224,7 @@ b2bua: { announceToParker: false }
   });
 
   it('reads the load-shedding limits with defaults', () => {
-    expect(parse('').sip.admission).toEqual({ maxCallsInSetup: 100, maxEventLoopDelayMs: 250, retryAfterSeconds: 2 });
+    expect(parse('').sip.admission).toEqual({ maxCallsInSetup: 100, maxEventLoopDelayMs: 250, maxReceiveQueueBytes: 1_048_576, retryAfterSeconds: 2 });
     expect(parse('sip: { admission: { maxCallsInSetup: 20 } }\n').sip.admission.maxCallsInSetup).toBe(20);
     expect(() => parse('sip: { admission: { maxCallsInSetup: 0 } }\n')).toThrow(/sip\.admission\.maxCallsInSetup/);
   });

@@ -10,6 +10,7 @@ import type { TransactionLayerUser } from '../transaction/types';
 import { ProxyCore } from '../proxy';
 import type { Source, TransportLayer } from '../transport/types';
 import { tagOf } from './addressing';
+import type { NewCallGate } from './new-call-gate';
 import { AppResponder } from './app-response';
 import { detach, type AppRouter, type CoreContext, type CoreSettings, type TransactionPort } from './context';
 import { DialogStore } from './dialog-store';
@@ -35,6 +36,8 @@ export interface SipCoreDeps {
   apps: AppRouter;
   settings: CoreSettings;
   log: pino.Logger;
+  /** Refuses new INVITEs with 503 while the engine is overloaded (none: always admit). */
+  newCallGate?: NewCallGate;
 }
 
 export interface CoreCounts {
@@ -52,9 +55,11 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
   private readonly uac: UserAgentClient;
   private readonly proxy: ProxyCore;
   private readonly log: pino.Logger;
+  private readonly newCallGate: NewCallGate | undefined;
 
   constructor(deps: SipCoreDeps) {
     this.log = deps.log.child({ part: 'sip-core' });
+    this.newCallGate = deps.newCallGate;
     this.context = {
       transport: deps.transport,
       transactions: deps.transactions,
@@ -124,6 +129,11 @@ export class SipCore implements TransactionLayerUser, AppCommandHandler {
       }
     }
     if (method === 'INVITE') {
+      const retryAfter = this.newCallGate?.refuse();
+      if (retryAfter !== undefined) {
+        this.uas.respondLocally(transaction, request, 503, 'Service Unavailable', { 'Retry-After': String(retryAfter) });
+        return;
+      }
       // §4.1: 100 Trying at once, statelessly; the transaction repeats it for retransmissions.
       const trying = buildResponse(request, 100, 'Trying');
       fixContentLength(trying);

@@ -37,8 +37,9 @@ export class UserAgentServer {
   }
 
   /** Answers a request without the app (481, 503, 403 …), with a To-tag on non-100 responses. */
-  respondLocally(transaction: ServerTransaction, request: SipRequest, status: number, reason: string): void {
+  respondLocally(transaction: ServerTransaction, request: SipRequest, status: number, reason: string, headers: Readonly<Record<string, string>> = {}): void {
     const response = buildResponse(request, status, reason, status === 100 ? undefined : newTag());
+    for (const [name, value] of Object.entries(headers)) response.set(name, value);
     fixContentLength(response);
     detach(this.log, `local ${status} response`, transaction.respond(response));
   }
