@@ -5,6 +5,15 @@ import { createEmbeddedMedia } from '../media/embedded';
 import { createFreeswitchMedia } from '../media/freeswitch';
 import type { MediaBackend } from '../media/types';
 
+export interface CreatedMedia {
+  readonly backend: MediaBackend;
+  /**
+   * Embedded: resolves when the RTP worker is up (start-up waits, so the first parks do not).
+   * FreeSWITCH: resolved at once, since it is not waited for.
+   */
+  readonly started: Promise<void>;
+}
+
 /**
  * The media backend the config names. FreeSWITCH endpoints are SIP dialogs from the app's srf, so
  * it needs `srf`. It is not waited for: it connects in the background (retrying), parks get 503
@@ -15,16 +24,17 @@ export function createMediaBackend(options: {
   srf: Srf;
   log: pino.Logger;
   onFreeswitchReady?: () => void;
-}): MediaBackend {
+}): CreatedMedia {
   const { config, log } = options;
   if (config.backend === 'embedded') {
-    return createEmbeddedMedia({
+    const embedded = createEmbeddedMedia({
       address: config.address,
       portRange: { min: config.rtpPorts.start, max: config.rtpPorts.end },
       sounds: config.sounds,
       rtpThread: config.rtpThread,
       log: log.child({ part: 'media' }),
     });
+    return { backend: embedded, started: embedded.ready() };
   }
   const freeswitch = config.freeswitch;
   // The schema requires media.freeswitch with backend freeswitch; this guards a hand-made Config.
@@ -49,5 +59,5 @@ export function createMediaBackend(options: {
     .ready()
     .then(() => options.onFreeswitchReady?.())
     .catch((err: unknown) => log.error({ err }, 'waiting for FreeSWITCH failed'));
-  return media;
+  return { backend: media, started: Promise.resolve() };
 }

@@ -116,13 +116,14 @@ A second signal exits at once.`,
       const sipApp = createSrfApp(log.child({ part: 'sip' }));
       started.push({ name: 'sip', stop: () => sipApp.close() });
       const { srf } = sipApp;
-      const media = createMediaBackend({
+      const { backend: media, started: mediaStarted } = createMediaBackend({
         config: config.media,
         srf,
         log,
         onFreeswitchReady: () => io.out('FreeSWITCH connected: parks are accepted'),
       });
       started.push({ name: 'media', stop: () => media.stop() });
+      await mediaStarted;
       // srf runs middleware in the order installed: the source filter sees INVITEs and SUBSCRIBEs
       // first, then lamps see SUBSCRIBEs, the B2BUA sees INVITEs before the park app (whose INVITE
       // handler never passes on).

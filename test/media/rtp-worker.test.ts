@@ -73,6 +73,7 @@ describe('embedded media: the RTP worker thread', () => {
   it('stop() releases the sessions and terminates the worker', async () => {
     const backend = start();
     const exited = new Promise<number>((resolve) => worker!.once('exit', resolve));
+    await expect(backend.ready()).resolves.toBeUndefined();
     const phone = await peer();
     await backend.hold({ callId: 'stop', remoteOffer: offerSdp(phone.port, '0') });
     await phone.waitFor(3);

@@ -37,6 +37,12 @@ export interface EmbeddedMediaOptions {
 
 export interface EmbeddedMedia extends MediaBackend {
   readonly name: 'embedded';
+  /**
+   * Resolves once hold() can bind at once: the RTP worker is up and has encoded its sounds (at
+   * once with rtpThread main). hold() waits for it anyway; start-up waits so the first parks do not.
+   * Rejects with MediaUnavailableError when the worker died first.
+   */
+  ready(): Promise<void>;
 }
 
 const AVAILABLE_CODECS: ReadonlyMap<CodecName, Codec> = new Map([PCMU, PCMA, G722].map((codec) => [codec.name, codec]));
@@ -117,6 +123,7 @@ export function createEmbeddedMedia(options: EmbeddedMediaOptions): EmbeddedMedi
     name: 'embedded',
     hold,
     activeSessions: () => sessions.size,
+    ready: () => host.ready(),
     async stop(): Promise<void> {
       stopped = true;
       await Promise.all([...sessions].map((session) => session.release()));

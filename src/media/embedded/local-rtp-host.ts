@@ -73,6 +73,7 @@ export function createLocalRtpHost(options: LocalRtpHostOptions): RtpHost {
       streams.add(stream);
       return stream;
     },
+    ready: () => Promise.resolve(),
     async stop(): Promise<void> {
       stopped = true;
       await Promise.all([...streams].map((stream) => stream.close()));

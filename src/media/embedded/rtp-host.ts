@@ -47,6 +47,8 @@ export interface RtpHost {
    * host itself is gone (stopped, crashed); any other error means this port could not be bound.
    */
   open(request: OpenRequest): Promise<StreamControl>;
+  /** Resolves once open() can bind at once (the worker is up, its sounds encoded); rejects if it never will. */
+  ready(): Promise<void>;
   /** Closes what is left; afterwards open() rejects. */
   stop(): Promise<void>;
 }

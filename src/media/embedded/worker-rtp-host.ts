@@ -204,6 +204,7 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
       stream.opening = undefined;
       return control(id, stream);
     },
+    ready: () => ready,
     async stop(): Promise<void> {
       stopping = true;
       await worker.terminate();
