@@ -86,14 +86,14 @@ describe('embedded media: the RTP worker thread', () => {
     expect(records.filter((r) => r.level >= 50)).toEqual([]);
   });
 
-  it('does not keep the process alive, whether or not stop() is called', async () => {
+  it('does not keep the process alive once idle, whether or not stop() is called', async () => {
     const script = (stop: boolean, min = portRange().min): string => `
       const pino = require('pino');
       const { createEmbeddedMedia } = require(${JSON.stringify(DIST_EMBEDDED)});
       const media = createEmbeddedMedia({ address: '127.0.0.1', portRange: { min: ${min}, max: ${min + 9} },
         codecs: ['PCMU'], log: pino({ level: 'silent' }), rtpThread: 'worker' });
       ${stop ? `media.hold({ callId: 'exit', remoteOffer: ${JSON.stringify(offerSdp(9, '0'))} })
-        .then(() => media.stop()).then(() => console.log('stopped'));` : ''}`;
+        .then(() => media.stop()).then(() => console.log('stopped'));` : `media.ready().then(() => console.log('ready'));`}`;
     const run = (stop: boolean): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> => {
       const begun = performance.now();
       return new Promise((resolve) => {
@@ -104,7 +104,8 @@ describe('embedded media: the RTP worker thread', () => {
     };
     const [stopped, idle] = await Promise.all([run(true), run(false)]);
     expect(stopped).toMatchObject({ code: 0, stdout: 'stopped\n', stderr: '' });
-    expect(idle).toMatchObject({ code: 0, stderr: '' });
+    // Waiting for ready() alone keeps the process up until the worker has started.
+    expect(idle).toMatchObject({ code: 0, stdout: 'ready\n', stderr: '' });
     expect(stopped.ms).toBeLessThan(8000);
   });
 

@@ -66,6 +66,7 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
   let nextPrompt = 1;
   let gone: string | undefined;
   let stopping = false;
+  let started = false;
   let markReady: () => void = () => undefined;
   let markFailed: (err: Error) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
@@ -76,7 +77,7 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
 
   /**
    * Like the sockets of the in-thread engine, the worker keeps the process alive only while it has
-   * streams (or a pending open); an idle one does not.
+   * streams (or a pending open) or is starting; an idle one does not.
    */
   function track(id: number, stream: RemoteStream): void {
     streams.set(id, stream);
@@ -86,7 +87,7 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
   function untrack(id: number): RemoteStream | undefined {
     const stream = streams.get(id);
     streams.delete(id);
-    if (streams.size === 0) worker.unref();
+    if (streams.size === 0 && started) worker.unref();
     return stream;
   }
 
@@ -118,7 +119,9 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
         return;
       case 'ready':
         log.debug('RTP worker ready');
+        started = true;
         markReady();
+        if (streams.size === 0) worker.unref();
         return;
       case 'opened':
         streams.get(message.id)?.opening?.resolve();
@@ -149,8 +152,8 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
     if (!stopping && gone === undefined) log.error({ code }, 'RTP worker exited unexpectedly: parked calls lose their music, new parks get 503');
     end(stopping ? 'embedded media is stopped' : `RTP worker exited with code ${code}`);
   });
-  // After the listeners: adding a 'message' listener refs the worker again. See track().
-  worker.unref();
+  // Ref'd until 'ready' (start-up may be waiting for it with nothing else keeping the process up),
+  // then only while it has streams: see track().
   options.onWorker?.(worker);
 
   function control(id: number, stream: RemoteStream): StreamControl {
