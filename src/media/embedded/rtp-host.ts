@@ -30,7 +30,10 @@ export interface StreamControl {
   playOnce(prompt: Prompt): Promise<void>;
   /** Stops sending and closes the socket. Called at most once. */
   close(): Promise<void>;
-  /** `callback` runs once if the stream dies on its own (its worker crashed); at once if it already has. */
+  /**
+   * `callback` runs once if the stream dies on its own (its worker crashed and was not restarted,
+   * or the restarted one could not bind its port again); at once if it already has.
+   */
   onLost(callback: () => void): void;
 }
 
