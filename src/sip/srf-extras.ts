@@ -50,12 +50,26 @@ export interface OutOfDialogRequest {
 }
 
 interface SrfRequestSender {
-  request(uri: string, opts: OutOfDialogRequest): Promise<SentRequest>;
+  request(uri: string, opts: OutOfDialogRequest, callback: (err: Error | null | undefined, req: SentRequest) => void): void;
 }
 
-/** `srf.request()` with the signature it really has (the typings declare another one). */
-export function sendRequest(srf: Srf, uri: string, opts: OutOfDialogRequest): Promise<SentRequest> {
-  return (srf as unknown as SrfRequestSender).request(uri, opts);
+/**
+ * `srf.request()` with the signature it really has (the typings declare another one).
+ * `onResponse` is attached in srf's callback, synchronously: the final response can arrive in the
+ * same socket read as the engine's confirmation that the request went out, and a listener added
+ * after an `await` would miss it.
+ */
+export function sendRequest(srf: Srf, uri: string, opts: OutOfDialogRequest, onResponse?: (res: Srf.SrfResponse) => void): Promise<SentRequest> {
+  return new Promise((resolve, reject) => {
+    (srf as unknown as SrfRequestSender).request(uri, opts, (err, req) => {
+      if (err) {
+        reject(err);
+        return;
+      }
+      if (onResponse) req.on('response', onResponse);
+      resolve(req);
+    });
+  });
 }
 
 /** What `cbRequest` of createUAC hands over: the INVITE as sent, which can be canceled. */
