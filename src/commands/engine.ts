@@ -25,6 +25,14 @@ function parseSipList(text: string): ListenSpec[] {
   }
 }
 
+const OVERLOAD_RETRY_AFTER_SECONDS = 2;
+
+function parseByteCount(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--max-receive-queue must be a whole number of bytes, got "${text}"`);
+  return Number(text);
+}
+
 export function parseLogLevel(text: string | undefined, fallback: LogLevel): LogLevel {
   if (text === undefined) return fallback;
   const level = LOG_LEVELS.find((candidate) => candidate === text);
@@ -36,7 +44,7 @@ export const engineCommand: Command = {
   name: 'engine',
   summary: 'run only the embedded SIP engine (a drachtio-server stand-in for any drachtio-srf app)',
   usage: `Usage: callpark engine [--sip LISTENERS] [--admin HOST:PORT] [--secret SECRET]
-                       [--external-address IP] [--log-level LEVEL] [--pretty]
+                       [--external-address IP] [--max-receive-queue BYTES] [--log-level LEVEL] [--pretty]
 
   --sip LISTENERS       comma-separated udp|tcp/HOST:PORT (IPv6 as [::1]); port 0 = any free port
                         (default ${DEFAULT_ENGINE_SIP})
@@ -44,6 +52,9 @@ export const engineCommand: Command = {
   --secret SECRET       shared secret apps authenticate with (default: $CALLPARK_ENGINE_SECRET,
                         else "${DEFAULT_ENGINE_SECRET}" with a warning; allowed only on a loopback admin address)
   --external-address IP address advertised in Via/Contact instead of the bound one (NAT)
+  --max-receive-queue BYTES
+                        answer new INVITEs 503 (Retry-After: 2) while the UDP listeners' kernel
+                        receive queues hold more than BYTES (Linux; default 0: off, as drachtio-server)
   --log-level LEVEL     ${LOG_LEVELS.join('|')} (default info)
   --pretty              one human-readable line per log entry instead of JSON
 
@@ -54,6 +65,7 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
       admin: 'string',
       secret: 'string',
       'external-address': 'string',
+      'max-receive-queue': 'string',
       'log-level': 'string',
       pretty: 'boolean',
     });
@@ -76,12 +88,20 @@ Stops cleanly on SIGTERM or SIGINT (exit 0).`,
       log.warn({ admin: formatHostPort(admin) }, `no --secret or CALLPARK_ENGINE_SECRET: apps authenticate with the default "${DEFAULT_ENGINE_SECRET}"`);
     }
     const externalAddress = stringFlag(parsed, 'external-address');
+    const maxReceiveQueueBytes = parseByteCount(stringFlag(parsed, 'max-receive-queue'));
 
     // Listening before the engine starts, so a signal during start-up still closes it cleanly.
     const shutdownSignal = waitForShutdownSignal(log);
     let engine: RunningEngine;
     try {
-      engine = await startEngine({ sip, admin, secret, log, ...(externalAddress === undefined ? {} : { externalAddress }) });
+      engine = await startEngine({
+        sip,
+        admin,
+        secret,
+        log,
+        ...(externalAddress === undefined ? {} : { externalAddress }),
+        ...(maxReceiveQueueBytes === 0 ? {} : { overload: { maxReceiveQueueBytes, retryAfterSeconds: OVERLOAD_RETRY_AFTER_SECONDS } }),
+      });
     } catch (error) {
       log.error({ err: error }, 'engine failed to start');
       io.err(`callpark engine: cannot start: ${error instanceof Error ? error.message : String(error)}`);

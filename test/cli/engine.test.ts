@@ -28,6 +28,8 @@ describe('callpark engine (compiled CLI)', () => {
       `127.0.0.1:${adminPort}`,
       '--secret',
       'test-secret',
+      '--max-receive-queue',
+      '1048576',
     ]);
     await engine.waitForOutput(/drachtio admin socket on 127\.0\.0\.1:\d+/, 15000);
     expect(engine.stdout()).toContain(`SIP listening on udp/127.0.0.1:${sipPort}`);
@@ -84,5 +86,8 @@ describe('callpark engine (compiled CLI)', () => {
     const badSip = spawnCli(['engine', '--sip', 'sctp/127.0.0.1:5060']);
     expect((await badSip.exited).code).toBe(2);
     expect(badSip.stderr()).toContain('--sip:');
+    const badQueue = spawnCli(['engine', '--max-receive-queue', '1MB']);
+    expect((await badQueue.exited).code).toBe(2);
+    expect(badQueue.stderr()).toContain('--max-receive-queue must be a whole number of bytes, got "1MB"');
   });
 });
