@@ -115,12 +115,21 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
     post({ type: 'open', id, callId: stream.callId, port: stream.port, sound: stream.sound });
   }
 
-  function loseStream(id: number, stream: RemoteStream): void {
-    untrack(id);
+  /** Resolves the prompts the stream was playing or waiting to play: they were cut. */
+  function cutPrompts(stream: RemoteStream): void {
     for (const done of stream.prompts.values()) done();
     stream.prompts.clear();
+  }
+
+  function markLost(stream: RemoteStream): void {
+    cutPrompts(stream);
     stream.lost = true;
     for (const callback of stream.lostCallbacks.splice(0)) callback();
+  }
+
+  function loseStream(id: number, stream: RemoteStream): void {
+    untrack(id);
+    markLost(stream);
   }
 
   /** No worker any more: settle everything that waits for one. */
@@ -131,11 +140,8 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
     for (const waiter of readyWaiters.splice(0)) waiter.reject(new MediaUnavailableError(reason));
     for (const stream of streams.values()) {
       stream.opening?.reject(new MediaUnavailableError(reason));
-      for (const done of stream.prompts.values()) done();
-      stream.prompts.clear();
       stream.closing?.();
-      stream.lost = true;
-      for (const callback of stream.lostCallbacks.splice(0)) callback();
+      markLost(stream);
     }
     streams.clear();
     worker.unref();
@@ -188,8 +194,7 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
     running = false;
     for (const [id, stream] of streams) {
       // What was playing was cut; the new worker starts with the hold sound.
-      for (const done of stream.prompts.values()) done();
-      stream.prompts.clear();
+      cutPrompts(stream);
       if (stream.closing) {
         // Its socket died with the worker: closed.
         untrack(id);
@@ -253,7 +258,7 @@ export function createWorkerRtpHost(options: WorkerRtpHostOptions): RtpHost {
       }
       case 'closed': {
         const stream = untrack(message.id);
-        if (stream) for (const done of stream.prompts.values()) done();
+        if (stream) cutPrompts(stream);
         stream?.closing?.();
       }
     }
