@@ -29,8 +29,12 @@ const PROC_TABLES = { 4: '/proc/net/udp', 6: '/proc/net/udp6' } as const;
 
 /** Sum of rx_queue over the table's sockets bound to one of `ports` (any local address). */
 export function queuedBytes(table: string, ports: ReadonlySet<number>): number {
+  // The table lists every UDP socket of the host, RTP ones included (one per parked call): only
+  // lines that mention one of our ports in hex are split into fields.
+  const needles = [...ports].map((port) => `:${port.toString(16).toUpperCase().padStart(4, '0')} `);
   let total = 0;
   for (const line of table.split('\n')) {
+    if (!needles.some((needle) => line.includes(needle))) continue;
     // "  sl  local_address rem_address st tx_queue:rx_queue ...": local is ADDR:PORT in hex.
     const fields = line.trim().split(/\s+/);
     if (fields.length < 5) continue;
